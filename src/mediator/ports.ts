@@ -10,9 +10,17 @@
  * - errors are VerdictError: CHAIN_ERROR (retryable) for RPC trouble, BAD_CONFIG for a wrong contract /
  *   chain, BAD_INPUT for a malformed argument. The engine retries an operation only when `retryable` is true.
  */
-import type { Clock, Hex, Logger, VerdictOutcome } from '../core/index.js';
+import { isHex, keccak256Hex, type Clock, type Hex, type Logger, type VerdictOutcome } from '../core/index.js';
 
 export type { Clock, Logger };
+
+/**
+ * The bytes32 a contract uses for a Job.id: the id itself when it already is 32-byte hex, else
+ * keccak256(utf8(id)) (Lilypad deal ids and other string ids). Contracts and adapters use this same rule.
+ */
+export function jobIdToBytes32(id: string): Hex {
+  return isHex(id, 32) ? (id.toLowerCase() as Hex) : keccak256Hex(id);
+}
 
 /** 0x-prefixed 32-byte hex. */
 export type Bytes32 = Hex;
@@ -77,6 +85,20 @@ export interface OnChainVerdict {
   /** Present when status is not 'none'. */
   outcome?: OutcomeCode;
   evidenceHash?: Bytes32;
+  /** The transaction that posted it, where the adapter can find it (from the job's indexed event). */
+  txHash?: Bytes32;
+}
+
+/**
+ * A signed, not yet broadcast verdict transaction. Its hash is known before it is sent, so the engine
+ * persists it first: after a crash it re-broadcasts the same bytes (same nonce, same hash) instead of
+ * building a second transaction, and the chain can never see two verdict transactions from one intent.
+ */
+export interface PreparedTx {
+  txHash: Bytes32;
+  /** RLP-encoded signed transaction. */
+  raw: Hex;
+  nonce: number;
 }
 
 /** Result of waiting for a transaction. `dropped`: not mined (or reorged out) within the wait; safe to re-check and re-send. */
@@ -122,8 +144,17 @@ export interface ChainPort {
   verdictStatus(jobId: Bytes32): Promise<OnChainVerdict>;
   /** EIP-712 signature of the payload by this mediator's key (no transaction). */
   signVerdict(payload: VerdictPayload): Promise<SignedVerdict>;
-  /** Sends the verdict with enough signatures; resolves with the tx hash once the node accepted it (not mined). */
-  postVerdict(payload: VerdictPayload, signatures: SignedVerdict[]): Promise<Bytes32>;
+  /**
+   * Builds and signs (does not send) the transaction that posts the verdict with these signatures, with an
+   * explicit nonce (the account's pending nonce) and an explicit gas limit.
+   */
+  prepareVerdict(payload: VerdictPayload, signatures: SignedVerdict[]): Promise<PreparedTx>;
+  /**
+   * Sends a prepared transaction. Idempotent: when the node already knows the tx, or it is already mined,
+   * resolves with its hash as well. A tx whose nonce was taken by another tx resolves too; waitConfirmed
+   * then reports it 'dropped'. Throws CHAIN_ERROR (retryable) when the node cannot be reached.
+   */
+  broadcast(tx: PreparedTx): Promise<Bytes32>;
   /** Waits until the tx is `depth` blocks deep, or reports it reverted / dropped. Throws CHAIN_ERROR on RPC trouble. */
   waitConfirmed(txHash: Bytes32, depth: number, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<TxOutcome>;
   /** Releases sockets and timers. */

@@ -50,12 +50,13 @@ export class WasiExecutor implements Executor {
 
   async run(request: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
     if (!request.program) throw new VerdictError('BAD_INPUT', 'WASI executor needs the module bytes');
-    if (!WebAssembly.validate(request.program)) throw new VerdictError('BAD_INPUT', 'program is not a valid WebAssembly module');
-    const imports = WebAssembly.Module.imports(new WebAssembly.Module(request.program));
+    const program = new Uint8Array(request.program); // own ArrayBuffer, as WebAssembly's API requires
+    if (!WebAssembly.validate(program)) throw new VerdictError('BAD_INPUT', 'program is not a valid WebAssembly module');
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(program));
     if (imports.some((i) => i.kind === 'memory')) throw new VerdictError('UNSUPPORTED', 'modules that import their memory are not supported');
     const bad = imports.find((i) => i.module !== 'wasi_snapshot_preview1');
     if (bad) throw new VerdictError('UNSUPPORTED', `module imports ${bad.module}.${bad.name}; only wasi_snapshot_preview1 is provided`);
-    const module = capWasmMemory(request.program, Math.floor((request.limits.memoryMb * 1024 * 1024) / WASM_PAGE));
+    const module = capWasmMemory(program, Math.floor((request.limits.memoryMb * 1024 * 1024) / WASM_PAGE));
 
     const sandbox = await Sandbox.create();
     const started = performance.now();

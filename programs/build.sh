@@ -11,10 +11,12 @@ if [[ "${1:-}" == "--check" ]]; then out=$(mktemp -d); fi
 mkdir -p "$out/heat"
 "$CC" "${FLAGS[@]}" heat/heat.c -o "$out/heat/heat.wasm"
 "$CC" "${FLAGS[@]}" -DALT_ORDER heat/heat.c -o "$out/heat/heat-alt-order.wasm"
+mkdir -p "$out/probe"
+"$CC" "${FLAGS[@]}" probe/probe.c -o "$out/probe/probe.wasm"
 if [[ "$out" != "." ]]; then
-  for f in heat/heat.wasm heat/heat-alt-order.wasm; do
+  for f in heat/heat.wasm heat/heat-alt-order.wasm probe/probe.wasm; do
     cmp -s "$f" "$out/$f" || { echo "programs: $f differs from a fresh build of its source" >&2; exit 1; }
   done
   echo "programs: committed binaries match a fresh build"
 fi
-sha256sum heat/*.wasm
+sha256sum heat/*.wasm probe/*.wasm

@@ -26,7 +26,8 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) printf("arg %s\n", argv[i]);
   if (argc > 1 && argv[1][0] == 'g') { /* "grow": allocate until malloc fails, report how far it got */
     size_t total = 0;
-    while (malloc(1 << 20)) total += 1 << 20;
+    char *volatile block;
+    while ((block = malloc(1 << 20)) != NULL) { block[0] = 1; total += 1 << 20; }
     printf("allocated %zu MiB\n", total >> 20);
   }
   return 0;

@@ -29,7 +29,7 @@ export async function verifyCommand(argv: string[], io: CliIO): Promise<number> 
     return EXIT.accept;
   }
   for (const required of ['policy', 'job', 'evidence'] as const) {
-    if (!values[required]) throw new VerdictError('BAD_INPUT', `missing --${required}\n${VERIFY_USAGE}`);
+    if (!values[required]) throw new VerdictError('BAD_INPUT', `missing --${required} (see: verdict verify --help)`);
   }
   const policy = loadPolicyFile(values.policy!);
   const job = parseJob(readJsonFile(values.job!, 'job'), `job ${values.job}`);

@@ -5,3 +5,6 @@ export * from './model.js';
 export { ForwardState, prefill, checkTokens, RMS_EPS, PREFILL_BLOCK, type PrefillOptions } from './forward.js';
 export * from './generate.js';
 export { Xoshiro128, type VariantSeed } from './rng.js';
+export * from './variants.js';
+export * from './local-backend.js';
+export * from './openai-backend.js';

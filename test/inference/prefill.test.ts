@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ForwardState, generate, prefill, randomModel, type Accumulation } from '../../src/inference/index.js';
+import { requireModel, PROMPT } from './helpers.js';
+
+for (const acc of ['float64', 'float32', 'f32x8'] as Accumulation[]) {
+  test(`${acc}: prefill logits equal step-by-step generation logits exactly`, async () => {
+    const m = await requireModel();
+    const prompt = m.tokenizer.encode(PROMPT, { bos: true });
+    const g = generate(m, prompt, { maxTokens: 60, keepLogits: true, stopAtEos: false, accumulation: acc });
+    const p = prefill(m, g.tokens, { from: prompt.length, accumulation: acc });
+    assert.equal(p.length, g.tokens.length);
+    g.logits!.forEach((row, i) => assert.deepEqual(p.row(prompt.length + i), row, `position ${prompt.length + i}`));
+  });
+}
+
+test('logits do not depend on the block size, the from offset or state reuse', async () => {
+  const m = await requireModel();
+  const seq = generate(m, m.tokenizer.encode('The cat', { bos: true }), { maxTokens: 45, stopAtEos: false }).tokens;
+  const full = prefill(m, seq);
+  for (const block of [1, 3, 4, 7, 64]) {
+    const st = new ForwardState(m, 'float64', seq.length, block);
+    const out = new Float64Array((seq.length) * m.config.vocabSize);
+    st.feed(seq, out, 0);
+    for (let t = 1; t <= seq.length; t++) {
+      assert.deepEqual(out.subarray((t - 1) * 512, t * 512), full.row(t), `block ${block} position ${t}`);
+    }
+  }
+  const state = new ForwardState(m, 'float64', 128);
+  prefill(m, [1, 400, 401], { state });
+  const late = prefill(m, seq, { from: 30, state });
+  for (let t = 30; t <= seq.length; t++) assert.deepEqual(late.row(t), full.row(t));
+  assert.throws(() => late.row(29), { code: 'BAD_INPUT' });
+  assert.throws(() => late.row(seq.length + 1), { code: 'BAD_INPUT' });
+});
+
+test('prefill refuses bad tokens and bad ranges with VerdictErrors', async () => {
+  const m = randomModel();
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer(), fc.double(), fc.constant(NaN)), { maxLength: 8 }), fc.integer({ min: -2, max: 10 }), (toks, from) => {
+      try {
+        prefill(m, toks, { from });
+      } catch (e) {
+        assert.ok(['BAD_INPUT', 'LIMIT_EXCEEDED'].includes((e as { code?: string }).code ?? ''), String(e));
+      }
+    }),
+    { numRuns: 200 },
+  );
+  assert.throws(() => prefill(m, []), { code: 'BAD_INPUT' });
+  assert.throws(() => prefill(m, new Array(513).fill(1)), { code: 'LIMIT_EXCEEDED' });
+});

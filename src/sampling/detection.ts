@@ -133,3 +133,22 @@ export function stratifiedDetection(sizes: readonly number[], bad: readonly numb
   }
   return -Math.expm1(logMiss);
 }
+
+/**
+ * Guaranteed detection of a stratified sample (k strata of [0, N), one item each) against any placement of
+ * B = ceil(f·N) bad items: P(miss) = Π_s (1 − b_s/n_s) ≤ Π_s (1 − b_s/M) ≤ (1 − B/(k·M))^k with M = ceil(N/k)
+ * the largest stratum (AM–GM), so P(detect) ≥ 1 − (1 − B/(k·M))^k.
+ */
+export function stratifiedDetectionLowerBound(population: number, k: number, f: number): number {
+  checkCount(k, 'sample size');
+  const bad = badCount(population, f);
+  if (k === 0 || bad === 0) return 0;
+  if (k > population) throw new VerdictError('BAD_INPUT', `sample size ${k} exceeds the population ${population}`);
+  const M = Math.ceil(population / k);
+  return binomialDetection(Math.min(1, bad / (k * M)), k);
+}
+
+/** The detection probability a plan guarantees against a provider cheating on a fraction f of the population. */
+export function planDetection(method: 'uniform' | 'stratified', population: number, k: number, f: number): number {
+  return method === 'stratified' ? stratifiedDetectionLowerBound(population, k, f) : finiteDetection(population, f, k);
+}

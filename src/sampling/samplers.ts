@@ -76,11 +76,15 @@ export interface SamplePlan {
 /**
  * The positions a seed selects for a plan, sorted ascending. `purpose` separates streams (for example
  * "llm.tokens" vs "batch.requests") so one seed never yields correlated samples for two uses.
- * For 'stratified', the number of strata is the sample size (one item per stratum).
+ *
+ * 'uniform' draws are prefix-stable: the personalization does not depend on the sample size, so the
+ * positions for k are the first k draws of the stream and a provider that opens k' ≥ k positions covers any
+ * verifier asking for k. 'stratified' uses k strata (one item each), so its positions depend on k.
  */
 export function derivePositions(seed: Uint8Array, plan: SamplePlan, purpose: string): number[] {
   const k = Math.min(plan.size, plan.population);
-  const drbg = samplingDrbg(seed, `${purpose}\u0000${plan.method}\u0000${plan.population}\u0000${k}`);
-  const picked = plan.method === 'stratified' && k > 0 ? sampleStratified(drbg, plan.population, k, 1) : sampleWithoutReplacement(drbg, plan.population, k);
+  const stratified = plan.method === 'stratified';
+  const drbg = samplingDrbg(seed, `${purpose}\u0000${plan.method}\u0000${plan.population}${stratified ? `\u0000${k}` : ''}`);
+  const picked = stratified && k > 0 ? sampleStratified(drbg, plan.population, k, 1) : sampleWithoutReplacement(drbg, plan.population, k);
   return picked.sort((a, b) => a - b);
 }

@@ -13,6 +13,8 @@ import {
   samplesNeededHypergeometric,
   stratifiedDetection,
   strataBounds,
+  stratifiedDetectionLowerBound,
+  planDetection,
 } from '../../src/sampling/index.js';
 import { VerdictError } from '../../src/core/index.js';
 
@@ -132,6 +134,35 @@ test('stratified detection with equal strata is at least 1 − (1 − f)^k for a
   const sizes = bounds.slice(1).map((b, i) => b - bounds[i]!);
   const bad = sizes.map((s, i) => Math.max(0, Math.min(s, bounds[i + 1]! - 230)));
   assert.equal(stratifiedDetection(sizes, bad), 1);
+});
+
+test('the stratified lower bound holds for every placement of the bad items (strata of unequal size too)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 300 }), fc.nat(), fc.array(fc.nat(), { minLength: 300, maxLength: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, kk, raw, f) => {
+      const k = 1 + (kk % Math.min(n, 40));
+      const bounds = strataBounds(n, k);
+      const sizes = bounds.slice(1).map((b, i) => b - bounds[i]!);
+      // An adversary places B bad items stratum by stratum, in an arbitrary order of strata.
+      let left = badCount(n, f);
+      const bad = sizes.map(() => 0);
+      const order = sizes.map((_, i) => i).sort((a, b) => raw[a]! - raw[b]! || a - b);
+      for (const s of order) {
+        const take = Math.min(left, sizes[s]!, raw[s]! % (sizes[s]! + 1) || sizes[s]!);
+        bad[s] = take;
+        left -= take;
+      }
+      for (const s of order) {
+        const take = Math.min(left, sizes[s]! - bad[s]!);
+        bad[s]! += take;
+        left -= take;
+      }
+      assert.equal(left, 0);
+      assert.ok(stratifiedDetection(sizes, bad) >= stratifiedDetectionLowerBound(n, k, f) - 1e-12);
+      assert.equal(planDetection('stratified', n, k, f), stratifiedDetectionLowerBound(n, k, f));
+      assert.equal(planDetection('uniform', n, k, f), finiteDetection(n, f, k));
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('garbage arguments give VerdictError', () => {

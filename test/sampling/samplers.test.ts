@@ -94,3 +94,15 @@ test('samplers refuse impossible requests with VerdictError', () => {
   assert.throws(() => sampleStratified(d, 10, 0), VerdictError);
   assert.throws(() => sampleStratified(d, 10, 4, 3), VerdictError);
 });
+
+test('uniform positions are prefix-stable: the sample for k is inside the sample for any larger k', () => {
+  fc.assert(
+    fc.property(seedArb, fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (seed, n, a, b) => {
+      const [small, large] = a <= b ? [a, b] : [b, a];
+      const s = derivePositions(seed, { population: n, size: small, method: 'uniform' }, 'llm.tokens');
+      const l = new Set(derivePositions(seed, { population: n, size: large, method: 'uniform' }, 'llm.tokens'));
+      for (const x of s) assert.ok(l.has(x));
+    }),
+    { numRuns: 100 },
+  );
+});

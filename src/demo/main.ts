@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256, systemClock, utf8, type Decision } from '../core/index.js';
+import { sha256, silentLogger, systemClock, utf8, type Decision } from '../core/index.js';
 import { evaluatePolicy, loadPolicyFile } from '../policy/index.js';
 import { VerifierRegistry } from '../verifiers/index.js';
 import { createRerunDemo } from './rerun.js';
@@ -55,7 +55,6 @@ function summarise(results: DemoResult[]): { table: string; wrong: number } {
 async function main(): Promise<number> {
   const outDir = join(repoRoot, '.verdict', 'demo');
   mkdirSync(outDir, { recursive: true });
-  const { silentLogger } = await import('../core/index.js');
   const ctx: DemoContext = { logger: silentLogger, clock: systemClock, workDir: outDir };
   const started = performance.now();
   const results = await runDemo(ctx, [createRerunDemo()]);

@@ -243,7 +243,8 @@ export class TxSender {
     const what = options.what ?? 'transaction';
     const value = options.value ?? 0n;
     const from = this.wallet.address;
-    const call = { from, to, data, value };
+    // Simulate and estimate against the pending block: that is the block the transaction will land in.
+    const call = { from, to, data, value, blockTag: 'pending' };
     if (options.simulate !== false) {
       await withRetry(`${what} (simulation)`, () => this.provider.call(call), this.options.retry, this.options.iface);
     }

@@ -4,3 +4,4 @@ export * from './model.js';
 export * from './store.js';
 export * from './sqlite.js';
 export * from './scorer.js';
+export * from './sim/index.js';

@@ -160,25 +160,44 @@ export function assess(
   now: number,
   config: ReputationConfig,
   score: ReputationScore = scoreOf(record, config),
+  econ: number = economicMinimum(record.jobType, provider.stake, config),
 ): Assessment {
-  const econ = economicMinimum(record.jobType, provider.stake, config);
-  const base = { provider: record.provider, jobType: record.jobType, economicMinimum: econ, deterrent: econ <= 1, score };
-  if (provider.banned) return { ...base, tier: 'banned', checkProbability: 1, eligible: false };
-  if (record.suspendedUntil > now) return { ...base, tier: 'suspended', checkProbability: 1, eligible: false };
-  const adjudicated = record.passes + record.fails;
-  if (adjudicated < config.newcomerJobs) return { ...base, tier: 'new', checkProbability: 1, eligible: true };
-  const fromReputation = Math.min(1, config.distrustGain * (1 - score.lower));
-  let rate = Math.max(config.floor, fromReputation);
-  let tier: Tier = rate <= config.floor ? 'trusted' : 'standard';
-  if (record.probation) {
-    rate = Math.max(rate, config.probation.rate);
-    tier = 'probation';
+  let tier: Tier;
+  let rate: number;
+  let eligible = true;
+  if (provider.banned) {
+    tier = 'banned';
+    rate = 1;
+    eligible = false;
+  } else if (record.suspendedUntil > now) {
+    tier = 'suspended';
+    rate = 1;
+    eligible = false;
+  } else if (record.passes + record.fails < config.newcomerJobs) {
+    tier = 'new';
+    rate = 1;
+  } else {
+    rate = Math.max(config.floor, Math.min(1, config.distrustGain * (1 - score.lower)));
+    tier = rate <= config.floor ? 'trusted' : 'standard';
+    if (record.probation) {
+      rate = Math.max(rate, config.probation.rate);
+      tier = 'probation';
+    }
+    if (econ > rate) {
+      rate = Math.min(1, econ);
+      if (tier === 'trusted') tier = 'standard';
+    }
   }
-  if (econ > rate) {
-    rate = econ;
-    if (tier === 'trusted') tier = 'standard';
-  }
-  return { ...base, tier, checkProbability: Math.min(1, rate), eligible: true };
+  return {
+    provider: record.provider,
+    jobType: record.jobType,
+    tier,
+    checkProbability: rate,
+    economicMinimum: econ,
+    deterrent: econ <= 1,
+    eligible,
+    score,
+  };
 }
 
 export interface ApplyOptions {

@@ -4,6 +4,7 @@ import {
   applyOutcome,
   assess,
   decayRecord,
+  economicMinimum,
   newProvider,
   newRecord,
   scoreOf,
@@ -48,6 +49,7 @@ export class ReputationScorer {
   private readonly logger: Logger;
   /** The lower bound only changes when the counts do; quantile inversions are cached per (provider, job type). */
   private readonly boundCache = new Map<string, { pass: number; fail: number; score: ReputationScore }>();
+  private readonly econCache = new Map<string, number>();
 
   constructor(options: ReputationScorerOptions) {
     this.store = options.store;
@@ -86,7 +88,8 @@ export class ReputationScorer {
   assess(provider: string, jobType: string): Assessment {
     const now = this.clock.now();
     const rec = this.record(provider, jobType);
-    return assess(rec, this.providerRecord(provider, now), now, this.config, this.cachedScore(rec));
+    const prov = this.providerRecord(provider, now);
+    return assess(rec, prov, now, this.config, this.cachedScore(rec), this.economicMinimum(jobType, prov.stake));
   }
 
   /** Probability that this provider's next job of this type is checked; use it as a policy's adaptiveProbability. */
@@ -114,7 +117,8 @@ export class ReputationScorer {
     if (actions.banned) this.logger.warn({ provider, jobType, slash: actions.slash, jobId: options.jobId }, 'confirmed cheat: slash and ban');
     else if (actions.suspendedUntil !== undefined) this.logger.warn({ provider, jobType, until: actions.suspendedUntil }, 'provider suspended');
     const score = this.cachedScore(record);
-    return { actions, assessment: assess(record, nextProvider, now, this.config, score) };
+    const econ = this.economicMinimum(jobType, nextProvider.stake);
+    return { actions, assessment: assess(record, nextProvider, now, this.config, score, econ) };
   }
 
   /**
@@ -135,6 +139,17 @@ export class ReputationScorer {
     if (!stored) throw new VerdictError('NOT_FOUND', `no reputation for ${provider} on ${jobType}`);
     if (stored.suspendedUntil > now) this.store.write({ record: { ...stored, suspendedUntil: 0, updatedAt: now } });
     return this.assess(provider, jobType);
+  }
+
+  private economicMinimum(jobType: string, stake: number): number {
+    const key = `${jobType}\u0000${stake}`;
+    let econ = this.econCache.get(key);
+    if (econ === undefined) {
+      econ = economicMinimum(jobType, stake, this.config);
+      if (this.econCache.size >= MAX_CACHED_BOUNDS) this.econCache.clear();
+      this.econCache.set(key, econ);
+    }
+    return econ;
   }
 
   private cachedScore(rec: ReputationRecord): ReputationScore {

@@ -221,4 +221,30 @@ describe('batched verdicts', () => {
     await f.outsider.postVerdict(payload, await Promise.all(committee.slice(0, 3).map((a) => memberClient(f, a).signVerdict(payload))));
     await reverts(f.outsider.slashBatchSigners(id, []), 'NothingToSlash');
   });
+
+  test('the contract accepts every proof of TS-built trees of odd and even sizes (MerkleProof conventions)', async () => {
+    // Leaves about jobs that do not exist: an accepted proof gets as far as the job's state (BadState),
+    // a rejected one stops at InvalidProof. eth_call only.
+    const sizes = [1, 2, 3, 5, 8, 17, 64, 100];
+    // the first signers were slashed below the minimum bond above: sign with mediators still active
+    const active = new Set((await f.outsider.activeMediators()).map((a) => a.toLowerCase()));
+    const batchSigners = f.mediators.filter((m) => active.has(m.account.toLowerCase())).slice(0, 3);
+    for (const size of sizes) {
+      const t = VerdictBatchTree.of(fillerLeaves(size, `sizes-${size}`));
+      const p = { root: t.root, epoch: await f.outsider.currentEpoch(), count: size };
+      await f.outsider.postBatch(p, await signBatch(f, batchSigners, p));
+      await f.mine(f.config.batchChallengeWindow + 1);
+      for (const leaf of t.leaves) {
+        const proof = t.proof(leaf.jobId);
+        await reverts(f.outsider.applyBatchedVerdict(t.root, leaf, proof), 'BadState');
+        if (proof.length > 0) {
+          const bad = [...proof];
+          bad[bad.length - 1] = keccak256Hex('tampered');
+          await reverts(f.outsider.applyBatchedVerdict(t.root, leaf, bad), 'InvalidProof');
+        } else {
+          await reverts(f.outsider.applyBatchedVerdict(t.root, { ...leaf, outcome: ((leaf.outcome + 1) % 3) as OutcomeCode }, proof), 'InvalidProof');
+        }
+      }
+    }
+  });
 });

@@ -20,6 +20,7 @@ export interface BatchLeaf {
 
 /** abi.encode(bytes32, uint8, bytes32): three 32-byte words. */
 export function encodeLeaf(leaf: BatchLeaf): Uint8Array {
+  if (typeof leaf !== 'object' || leaf === null) throw new VerdictError('BAD_INPUT', 'a batch leaf must be an object');
   const out = new Uint8Array(96);
   out.set(fromHex(leaf.jobId, 'leaf jobId', 32), 0);
   if (!Number.isInteger(leaf.outcome) || leaf.outcome < 0 || leaf.outcome > 2) {
@@ -47,45 +48,62 @@ export function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
   return keccak256(buf);
 }
 
+/**
+ * OpenZeppelin StandardMerkleTree layout over already hashed leaves: sorts them, places them at the end of the
+ * array in reverse order, hashes parents down to index 0. `at[i]` is where input leaf i landed.
+ */
+export function buildStandardTree(leafHashes: readonly Uint8Array[]): { tree: Uint8Array[]; at: number[] } {
+  if (leafHashes.length === 0) throw new VerdictError('BAD_INPUT', 'a Merkle tree needs at least one leaf');
+  const order = leafHashes.map((hash, index) => ({ hash, index })).sort((a, b) => compare(a.hash, b.hash));
+  const n = order.length;
+  const tree = new Array<Uint8Array>(2 * n - 1);
+  const at = new Array<number>(n);
+  order.forEach((h, i) => {
+    const pos = tree.length - 1 - i;
+    tree[pos] = h.hash;
+    at[h.index] = pos;
+  });
+  for (let i = tree.length - 1 - n; i >= 0; i--) tree[i] = hashPair(tree[2 * i + 1]!, tree[2 * i + 2]!);
+  return { tree, at };
+}
+
 export class VerdictBatchTree {
   /** Array-form tree: tree[0] is the root, leaves occupy the last `leaves.length` positions in reverse order. */
   private readonly tree: Uint8Array[];
   /** The input leaves in input order, and where each sits in the tree. */
   readonly leaves: readonly BatchLeaf[];
   private readonly position: Map<string, number>;
+  private readonly byJob: Map<string, BatchLeaf>;
 
   private constructor(leaves: BatchLeaf[], tree: Uint8Array[], position: Map<string, number>) {
     this.leaves = leaves;
     this.tree = tree;
     this.position = position;
+    this.byJob = new Map(leaves.map((l) => [l.jobId, l]));
   }
 
   /** Builds the tree; a job id may appear once (a batch holds one verdict per job). */
   static of(leaves: readonly (BatchLeaf | VerdictPayload)[]): VerdictBatchTree {
+    if (!Array.isArray(leaves)) throw new VerdictError('BAD_INPUT', 'batch leaves must be an array');
     if (leaves.length === 0) throw new VerdictError('BAD_INPUT', 'a verdict batch needs at least one leaf');
-    const normalized = leaves.map((l) => {
-      const jobId = 'jobId' in l ? l.jobId : undefined;
-      if (!isHex(jobId, 32) || !isHex(l.evidenceHash, 32)) {
+    const normalized = leaves.map((l: unknown) => {
+      if (typeof l !== 'object' || l === null) throw new VerdictError('BAD_INPUT', 'a batch leaf must be an object');
+      const { jobId, outcome, evidenceHash } = l as Partial<BatchLeaf>;
+      if (!isHex(jobId, 32) || !isHex(evidenceHash, 32)) {
         throw new VerdictError('BAD_INPUT', 'batch leaf jobId and evidenceHash must be 32-byte hex');
       }
-      return { jobId: jobId.toLowerCase() as Hex, outcome: l.outcome, evidenceHash: l.evidenceHash.toLowerCase() as Hex };
+      if (outcome !== 0 && outcome !== 1 && outcome !== 2) throw new VerdictError('BAD_INPUT', 'batch leaf outcome must be 0, 1 or 2');
+      return { jobId: jobId.toLowerCase() as Hex, outcome, evidenceHash: evidenceHash.toLowerCase() as Hex };
     });
-    const hashed = normalized.map((leaf, index) => ({ index, hash: leafHash(leaf) }));
+    const hashed = normalized.map((leaf) => ({ hash: leafHash(leaf) }));
     const seen = new Set<string>();
     for (const l of normalized) {
       if (seen.has(l.jobId)) throw new VerdictError('DUPLICATE', `job ${l.jobId} appears twice in the batch`);
       seen.add(l.jobId);
     }
-    hashed.sort((a, b) => compare(a.hash, b.hash));
-    const n = hashed.length;
-    const tree = new Array<Uint8Array>(2 * n - 1);
+    const { tree, at } = buildStandardTree(hashed.map((h) => h.hash));
     const position = new Map<string, number>();
-    hashed.forEach((h, i) => {
-      const at = tree.length - 1 - i;
-      tree[at] = h.hash;
-      position.set(normalized[h.index]!.jobId, at);
-    });
-    for (let i = tree.length - 1 - n; i >= 0; i--) tree[i] = hashPair(tree[2 * i + 1]!, tree[2 * i + 2]!);
+    normalized.forEach((l, i) => position.set(l.jobId, at[i]!));
     return new VerdictBatchTree(normalized, tree, position);
   }
 
@@ -111,7 +129,7 @@ export class VerdictBatchTree {
   }
 
   leaf(jobId: Hex): BatchLeaf {
-    const l = this.leaves.find((x) => x.jobId === jobId.toLowerCase());
+    const l = this.byJob.get(jobId.toLowerCase());
     if (!l) throw new VerdictError('NOT_FOUND', `job ${jobId} is not in the batch`);
     return l;
   }

@@ -8,3 +8,4 @@ export { Xoshiro128, type VariantSeed } from './rng.js';
 export * from './variants.js';
 export * from './local-backend.js';
 export * from './openai-backend.js';
+export * from './llama2c.js';

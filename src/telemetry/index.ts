@@ -8,3 +8,4 @@ export * from './trace.js';
 export * from './synthetic.js';
 export * from './sources.js';
 export * from './recorder.js';
+export * from './forge.js';

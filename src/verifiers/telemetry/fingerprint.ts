@@ -1,4 +1,4 @@
-import { blockMeans, detrend, pearson, zNormalise } from './stats.js';
+import { blockMeans, detrend, median, pearson, robustStd } from './stats.js';
 import type { TraceFingerprint } from './stores.js';
 
 /**
@@ -7,16 +7,19 @@ import type { TraceFingerprint } from './stores.js';
  *
  * 1. bins: means of BIN_SAMPLES consecutive samples (averages out added noise; binning by sample index, not by
  *    time, so re-timing or time-stretching the copy does not change it), detrended with a ±DETREND_BINS moving
- *    average (removes the warm-up ramp every job shares) and z-normalised (removes any affine rescaling, e.g.
- *    "scaled to a bigger GPU");
+ *    average (keeps the short-term fluctuations unique to one run, removes the load steps every job shares),
+ *    robustly z-normalised (median/MAD: removes any affine rescaling, e.g. "scaled to a bigger GPU") and
+ *    clipped to ±CLIP_Z so that a few large events (a load step) cannot dominate the comparison. A copy may
+ *    start at any sample, so a new trace is binned at every phase 0..BIN_SAMPLES−1 and the best phase counts;
  * 2. shingles: the sign pattern of SHINGLE_BINS consecutive bins as an integer key, for every start bin (−1
  *    where the pattern is all-negative or all-positive, which says nothing) — an index from key to traces finds
  *    candidates in time independent of the number stored;
  * 3. confirmation: for a candidate, the alignment (lag) most matching keys agree on, and the Pearson correlation
  *    of the aligned bins; a copy correlates near 1, independent traces near 0.
  */
-export const BIN_SAMPLES = 8;
-export const DETREND_BINS = 8;
+export const BIN_SAMPLES = 4;
+export const DETREND_BINS = 3;
+export const CLIP_Z = 3;
 export const SHINGLE_BINS = 24;
 
 export interface Fingerprint {
@@ -24,8 +27,13 @@ export interface Fingerprint {
   keys: number[];
 }
 
-export function fingerprintPower(power: ArrayLike<number>): Fingerprint {
-  const bins = zNormalise(detrend(blockMeans(power, BIN_SAMPLES), DETREND_BINS));
+/** Fingerprint of a power series, its bins starting at sample `phase`. */
+export function fingerprintPower(power: Float64Array, phase = 0): Fingerprint {
+  const raw = detrend(blockMeans(power.subarray(phase), BIN_SAMPLES), DETREND_BINS);
+  const m = median(raw);
+  const sd = robustStd(raw);
+  const bins = new Float64Array(raw.length);
+  if (sd > 0) for (let i = 0; i < raw.length; i++) bins[i] = Math.max(-CLIP_Z, Math.min(CLIP_Z, (raw[i]! - m) / sd));
   const keys: number[] = [];
   if (bins.length >= SHINGLE_BINS) {
     let key = 0;

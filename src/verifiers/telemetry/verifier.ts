@@ -9,7 +9,7 @@ import {
 } from '../../telemetry/index.js';
 import type { Verifier, VerifyContext } from '../types.js';
 import { CheckLog, checkCoverage, checkIdentity, checkIntegrity, checkPhysics, type CheckResult } from './checks.js';
-import { compareFingerprints, fingerprintPower, toStoredFingerprint } from './fingerprint.js';
+import { BIN_SAMPLES, compareFingerprints, fingerprintPower, toStoredFingerprint } from './fingerprint.js';
 import { checkForgerySigns } from './forgery.js';
 import { nonceFromJobSpec, type NonceLookup } from './nonce.js';
 import { jobTelemetry, parseTelemetryOptions } from './options.js';
@@ -101,17 +101,23 @@ export class TelemetryVerifier implements Verifier<SignedTrace> {
       checks.physics = checkPhysics(trace, series, profile, expected, options);
 
       const forgery = checkForgerySigns(trace, series, profile, options, new CheckLog());
-      const fp = fingerprintPower(series.power);
-      const candidates = await store('similarity index', () => this.similarity.candidates(fp.keys, 5));
+      const phases = Array.from({ length: BIN_SAMPLES }, (_, k) => fingerprintPower(series.power, k));
+      const fp = phases[0]!;
+      const keys = [...new Set(phases.flatMap((p) => p.keys))];
+      const candidates = await store('similarity index', () => this.similarity.candidates(keys, 5));
       let bestCopy = 0;
       for (const { fingerprint, shared } of candidates) {
         if (fingerprint.jobId === job.id || shared < 2) continue;
-        const minOverlap = Math.max(24, Math.floor(0.6 * Math.min(fp.bins.length, fingerprint.bins.length)));
-        const cmp = compareFingerprints(fp, fingerprint, minOverlap);
-        bestCopy = Math.max(bestCopy, cmp.correlation);
-        if (cmp.correlation >= options.copyCorrelation) {
+        let best = { correlation: 0, overlap: 0, lag: 0 };
+        for (const p of phases) {
+          const minOverlap = Math.max(32, Math.floor(0.6 * Math.min(p.bins.length, fingerprint.bins.length)));
+          const cmp = compareFingerprints(p, fingerprint, minOverlap);
+          if (cmp.correlation > best.correlation) best = cmp;
+        }
+        bestCopy = Math.max(bestCopy, best.correlation);
+        if (best.correlation >= options.copyCorrelation) {
           forgery.fail(
-            `power trace copies the one submitted for job ${fingerprint.jobId} by ${fingerprint.provider} (r = ${cmp.correlation.toFixed(2)} over ${cmp.overlap} bins)`,
+            `power trace copies the one submitted for job ${fingerprint.jobId} by ${fingerprint.provider} (r = ${best.correlation.toFixed(2)} over ${best.overlap} bins)`,
           );
         }
       }

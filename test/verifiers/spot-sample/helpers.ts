@@ -1,7 +1,7 @@
 import { silentLogger, systemClock, type Claim, type Finding, type Job } from '../../../src/core/index.js';
 import type { VerifyContext } from '../../../src/verifiers/index.js';
 import { createLlmWorld, isRandomFallback, spotSampleVerifierFor, type LlmRun, type LlmWorld } from '../../../src/demo/spot-sample.js';
-import type { SpotSampleVerifier } from '../../../src/verifiers/spot-sample/index.js';
+import type { SpotSampleEvidence, SpotSampleVerifier } from '../../../src/verifiers/spot-sample/index.js';
 
 let shared: Promise<LlmWorld> | undefined;
 
@@ -19,7 +19,7 @@ export function ctxFor(claim: Claim, options: Record<string, unknown> = {}): Ver
 }
 
 /** Runs evidence through a JSON round trip and the verifier's own parser, as a mediator would. */
-export async function check(v: SpotSampleVerifier, job: Job, run: LlmRun, options: Record<string, unknown> = {}): Promise<Finding> {
+export async function check(v: SpotSampleVerifier, job: Job, run: LlmRun | { claim: Claim; evidence: SpotSampleEvidence }, options: Record<string, unknown> = {}): Promise<Finding> {
   const evidence = v.parseEvidence(JSON.parse(JSON.stringify(run.evidence)));
   return v.verify(job, evidence, ctxFor(run.claim, options));
 }

@@ -1,0 +1,159 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { VerdictError, canonicalize, toHex } from '../../src/core/index.js';
+import {
+  TraceBuilder,
+  canonicalSample,
+  checkChain,
+  generateTrace,
+  parseSignedTrace,
+  recoverDigestSigner,
+  signTrace,
+  statementDigest,
+  walletSigner,
+  type SignedTrace,
+  type TelemetrySample,
+} from '../../src/telemetry/index.js';
+
+const signer = walletSigner('0x' + '42'.repeat(32));
+const other = walletSigner('0x' + '43'.repeat(32));
+const start = Date.UTC(2024, 4, 1, 12);
+const genesis = { jobId: 'job-1', nonce: `0x${'ab'.repeat(32)}` as const, nonceIssuedAt: start - 1000, provider: signer.address, periodMs: 250, source: 'synthetic' };
+const samples = generateTrace({ profile: 'h100-sxm', seed: 'trace-test', startAt: start, durationS: 30 }).samples;
+
+async function make(): Promise<SignedTrace> {
+  return signTrace(genesis, samples, signer, { device: { profile: 'h100-sxm' } });
+}
+
+test('the fast canonical encoding of a sample is byte-identical to RFC 8785 canonical JSON', () => {
+  const arb = fc.record(
+    {
+      t: fc.integer({ min: 0, max: 1e14 }),
+      uuid: fc.string({ minLength: 1, maxLength: 20 }),
+      serial: fc.option(fc.string({ minLength: 1, maxLength: 10 }), { nil: null }),
+      name: fc.string({ minLength: 1, maxLength: 20 }),
+      powerW: fc.option(fc.double({ min: 0, max: 5000, noNaN: true }), { nil: null }),
+      smClockMHz: fc.option(fc.double({ min: 0, max: 10000, noNaN: true }), { nil: null }),
+      utilGpuPct: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+      utilMemPct: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+      memUsedMiB: fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: null }),
+      memTotalMiB: fc.option(fc.double({ min: 0, max: 1e7, noNaN: true }), { nil: null }),
+      tempC: fc.option(fc.double({ min: -60, max: 200, noNaN: true }), { nil: null }),
+      pstate: fc.option(fc.constantFrom('P0', 'P8'), { nil: null }),
+      energyMilliJ: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    },
+    { requiredKeys: ['t', 'uuid', 'serial', 'name', 'powerW', 'smClockMHz', 'utilGpuPct', 'utilMemPct', 'memUsedMiB', 'memTotalMiB', 'tempC', 'pstate'] },
+  );
+  fc.assert(
+    fc.property(arb, (s) => {
+      assert.equal(canonicalSample(s as TelemetrySample), canonicalize({ ...s }));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a signed trace verifies: chain head, count, and the signature recovers the provider', async () => {
+  const trace = await make();
+  assert.equal(trace.format, 'verdict-telemetry-trace');
+  assert.equal(trace.summary.count, samples.length);
+  assert.equal(checkChain(trace).ok, true);
+  assert.equal(recoverDigestSigner(statementDigest(trace.genesis, trace.summary), trace.signature), signer.address);
+  // JSON round trip through the untrusted parser changes nothing
+  const again = parseSignedTrace(JSON.parse(JSON.stringify(trace)));
+  assert.equal(checkChain(again).ok, true);
+  assert.equal(recoverDigestSigner(statementDigest(again.genesis, again.summary), again.signature), signer.address);
+});
+
+test('any edit to a sample, its order, or their number breaks the chain', async () => {
+  const trace = await make();
+  const edits: ((s: TelemetrySample[]) => TelemetrySample[])[] = [
+    (s) => s.map((x, i) => (i === 50 ? { ...x, powerW: x.powerW! + 0.01 } : x)),
+    (s) => s.map((x, i) => (i === 10 ? { ...x, t: x.t + 1 } : x)),
+    (s) => s.map((x, i) => (i === 70 ? { ...x, utilGpuPct: 100 } : x)),
+    (s) => [...s.slice(0, 20), s[21]!, s[20]!, ...s.slice(22)],
+    (s) => s.slice(1),
+    (s) => s.slice(0, -1),
+    (s) => [...s, { ...s[s.length - 1]!, t: s[s.length - 1]!.t + 250 }],
+  ];
+  for (const edit of edits) {
+    const samplesEdited = edit(trace.samples);
+    const bad = { ...trace, samples: samplesEdited, summary: { ...trace.summary, count: samplesEdited.length } };
+    assert.equal(checkChain(bad).ok, false);
+  }
+});
+
+test('the signature covers genesis (job, nonce) and summary (claimed device and run)', async () => {
+  const trace = await make();
+  const digest = (t: SignedTrace) => statementDigest(t.genesis, t.summary);
+  const variants: SignedTrace[] = [
+    { ...trace, genesis: { ...trace.genesis, jobId: 'job-2' } },
+    { ...trace, genesis: { ...trace.genesis, nonce: `0x${'cd'.repeat(32)}` } },
+    { ...trace, summary: { ...trace.summary, device: { ...trace.summary.device, profile: 'a100-sxm4-40gb' } } },
+    { ...trace, summary: { ...trace.summary, endedAt: trace.summary.endedAt + 60_000 } },
+  ];
+  for (const v of variants) assert.notEqual(recoverDigestSigner(digest(v), trace.signature), signer.address);
+  // the same samples signed by another key recover to that key, never to the first provider
+  const resigned = await signTrace({ ...genesis, provider: other.address }, samples, other, { device: { profile: 'h100-sxm' } });
+  assert.equal(recoverDigestSigner(digest(resigned), resigned.signature), other.address);
+  assert.notEqual(other.address, signer.address);
+});
+
+test('the builder refuses out-of-order or malformed samples and a signer that is not the provider', async () => {
+  const b = new TraceBuilder(genesis);
+  b.push(samples[0]!);
+  assert.throws(() => b.push(samples[0]!), (e: unknown) => e instanceof VerdictError && e.code === 'BAD_INPUT');
+  assert.throws(() => b.push({ ...samples[1]!, utilGpuPct: 140 }), VerdictError);
+  b.push(samples[1]!);
+  await assert.rejects(b.finish(other, { device: { profile: 'h100-sxm' } }), /not the trace's provider/);
+  assert.throws(() => new TraceBuilder({ ...genesis, nonce: '0x12' as never }), VerdictError);
+  await assert.rejects(new TraceBuilder(genesis).finish(signer, { device: { profile: 'h100-sxm' } }), /at least one sample/);
+});
+
+test('the v1 format vector still verifies (old versions keep loading)', () => {
+  const raw = JSON.parse(readFileSync(new URL('../vectors/telemetry/trace-v1.json', import.meta.url), 'utf8'));
+  const trace = parseSignedTrace(raw);
+  assert.equal(checkChain(trace).ok, true);
+  assert.equal(trace.summary.head, '0x315cd43f858f82a028ecfcbadce3d0ca42a1c6a4ca05e9d859d73575b63fffd2');
+  assert.equal(recoverDigestSigner(statementDigest(trace.genesis, trace.summary), trace.signature), '0x17c5185167401eD00cF5F5b2fc97D9BBfDb7D025');
+});
+
+test('property: garbage traces give a VerdictError with a code, never a crash', async () => {
+  const good = JSON.parse(JSON.stringify(await make())) as Record<string, any>;
+  const codes = new Set(['BAD_EVIDENCE', 'LIMIT_EXCEEDED', 'UNSUPPORTED']);
+  const check = (raw: unknown) => {
+    try {
+      const t = parseSignedTrace(raw, { maxSamples: 200 });
+      // whatever parses can be checked without throwing
+      assert.equal(typeof checkChain(t).ok, 'boolean');
+      try {
+        recoverDigestSigner(statementDigest(t.genesis, t.summary), t.signature);
+      } catch (e) {
+        assert.ok(e instanceof VerdictError && e.code === 'BAD_EVIDENCE');
+      }
+    } catch (e) {
+      assert.ok(e instanceof VerdictError && codes.has(e.code), `unexpected ${String(e)}`);
+    }
+  };
+  fc.assert(fc.property(fc.anything({ maxDepth: 4 }), check), { numRuns: 500 });
+  // structured mutations of a valid trace: replace one field somewhere with anything
+  const paths: (string | number)[][] = [
+    ['format'], ['v'], ['signature'], ['genesis'], ['genesis', 'jobId'], ['genesis', 'nonce'], ['genesis', 'periodMs'], ['genesis', 'provider'],
+    ['summary'], ['summary', 'count'], ['summary', 'head'], ['summary', 'device'], ['summary', 'startedAt'], ['samples'],
+    ['samples', 0], ['samples', 3, 't'], ['samples', 3, 'powerW'], ['samples', 3, 'uuid'], ['samples', 3, 'pstate'], ['samples', 3, 'extra'],
+  ];
+  fc.assert(
+    fc.property(fc.constantFrom(...paths), fc.anything({ maxDepth: 2 }), (path, value) => {
+      const copy = structuredClone(good);
+      let at: any = copy;
+      for (const k of path.slice(0, -1)) at = at[k];
+      at[path[path.length - 1]!] = value;
+      check(copy);
+    }),
+    { numRuns: 1000 },
+  );
+  assert.throws(() => parseSignedTrace(good, { maxSamples: 10 }), (e: unknown) => e instanceof VerdictError && e.code === 'LIMIT_EXCEEDED');
+  assert.throws(() => parseSignedTrace({ ...good, v: 2 }), (e: unknown) => e instanceof VerdictError && e.code === 'UNSUPPORTED');
+  assert.throws(() => parseSignedTrace({ ...good, signature: toHex(new Uint8Array(64)) }), (e: unknown) => e instanceof VerdictError && e.code === 'BAD_EVIDENCE');
+});

@@ -493,14 +493,15 @@ export class DisputeEngine {
   }
 
   /**
-   * Reputation is told inside the transaction that confirms the dispute, guarded by a flag in that same
-   * transaction: a reputation store sharing the database is updated exactly once, another one at most once
-   * more after a crash between its write and the commit.
+   * Reputation is told inside the transaction that confirms the dispute (before it commits), guarded by a flag
+   * in that transaction. A crash between the reputation write and the commit replays the call on restart; the
+   * ReputationPort deduplicates by job id, so each outcome counts once.
    */
   private recordReputation(s: MediatorStore, d: DisputeRow, outcome: Verdict['outcome']): void {
     if (!s.markReputationRecorded(d.id)) return;
     const jobType = d.jobType ?? 'unknown';
-    this.reputation.record({ provider: d.provider, jobId: d.jobKey ?? d.jobId, jobType, outcome, at: this.clock.now() });
+    const checked = (this.store.decision(d.id)?.decision.findings.length ?? 0) > 0;
+    this.reputation.record({ provider: d.provider, jobId: d.jobKey ?? d.jobId, jobType, outcome, checked, at: this.clock.now() });
   }
 
   /** Writes the verdict bundle (content-addressed, so writing it twice after a crash is harmless). */
@@ -542,11 +543,15 @@ export class DisputeEngine {
    * The daemon loop: scan, advance, sleep until the next retry or poll. Returns when `signal` aborts, after
    * the step in flight has been persisted (or abandoned without a trace, to be redone on restart).
    */
-  async run(signal: AbortSignal, options: { pollIntervalMs?: number; onError?: (e: VerdictError) => void } = {}): Promise<void> {
+  async run(
+    signal: AbortSignal,
+    options: { pollIntervalMs?: number; onError?: (e: VerdictError) => void; onPolled?: () => void } = {},
+  ): Promise<void> {
     const interval = options.pollIntervalMs ?? 2000;
     while (!signal.aborted) {
       try {
         while ((await this.poll()) > 0 && !signal.aborted);
+        options.onPolled?.();
       } catch (e) {
         const err = toVerdictError(e, 'CHAIN_ERROR');
         this.log.warn({ err: err.toJSON() }, 'scanning the chain failed; will retry');

@@ -194,7 +194,12 @@ export interface EvidenceSource {
 export interface ReputationPort {
   /** Probability for policy rules marked "adaptive", in [0, 1]. */
   checkProbability(provider: string, jobType: string): number;
-  record(event: { provider: string; jobId: string; jobType: string; outcome: VerdictOutcome; at: number }): void;
+  /**
+   * One adjudicated outcome (the verdict as it stands on-chain). `checked` is false when no verifier ran
+   * (none drawn, or nothing verifiable): such a verdict is no evidence about the provider either way.
+   * May be called again for the same jobId after a crash: implementations deduplicate by jobId.
+   */
+  record(event: { provider: string; jobId: string; jobType: string; outcome: VerdictOutcome; checked: boolean; at: number }): void;
 }
 
 /** Always checks (probability 1) and remembers nothing: the behaviour of a policy without reputation. */

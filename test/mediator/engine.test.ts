@@ -293,7 +293,7 @@ test('reputation: the check probability feeds adaptive rules and each outcome is
   let p = 0;
   const reputation: ReputationPort = {
     checkProbability: () => p,
-    record: (e) => recorded.push(`${e.jobId}:${e.outcome}:${e.jobType}`),
+    record: (e) => recorded.push(`${e.jobId}:${e.outcome}:${e.jobType}:${e.checked}`),
   };
   const engine = w.engine(store, { reputation });
   const skipped = w.dispute({ honest: false });
@@ -304,7 +304,7 @@ test('reputation: the check probability feeds adaptive rules and each outcome is
   const checked = w.dispute({ honest: false });
   await drain(w, engine);
   assert.equal(w.chain.verdicts.get(checked.event.jobId)?.outcome, 1);
-  assert.deepEqual(recorded, [`${skipped.job.id}:ProviderCorrect:${JOB_TYPE}`, `${checked.job.id}:ProviderFaulty:${JOB_TYPE}`]);
+  assert.deepEqual(recorded, [`${skipped.job.id}:ProviderCorrect:${JOB_TYPE}:false`, `${checked.job.id}:ProviderFaulty:${JOB_TYPE}:true`]);
 });
 
 test('disputes for other mediators are ignored; a dispute seen twice is stored once', async (t) => {

@@ -1,6 +1,6 @@
 import { VerdictError, type Hex, type Job } from '../core/index.js';
 import { sampleWithoutReplacement, samplingDrbg, uniformInt } from '../sampling/index.js';
-import type { FheEngine } from './backend.js';
+import type { FheEngine, KeySetBytes } from './backend.js';
 import { canaryCommitment, type CanaryOpening } from './canary.js';
 import { packRecords, unpackRecords } from './codec.js';
 import { JOB_TYPE, commitInputs, type FheJobPackage, type FheJobSpec } from './job.js';
@@ -25,6 +25,11 @@ export interface CreateFheJobOptions {
   seed: Uint8Array;
   /** zlib-compress the input ciphertexts on the wire (default true; hashes do not depend on it). */
   compress?: boolean;
+  /**
+   * Reuse the creator's existing keys (from an earlier createFheJob's secret plus its package keys)
+   * instead of generating new ones; their Galois keys must cover exactly this program's steps.
+   */
+  keys?: KeySetBytes;
 }
 
 export interface ItemLayout {
@@ -40,6 +45,8 @@ export interface ItemLayout {
 export interface FheCreatorSecret {
   secretKey: Uint8Array;
   publicKey: Uint8Array;
+  /** The whole key set (canonical bytes), to reuse for later jobs. */
+  keys: KeySetBytes;
   layout: ItemLayout[];
   canary?: CanaryOpening;
 }
@@ -73,7 +80,7 @@ export function createFheJob(o: CreateFheJobOptions): CreatedFheJob {
   // Canary items carry as many records as a full real item, so their record count reveals nothing either.
   const canaryRecords = Math.min(perItem, Math.max(...chunkSizes(o.records.length, perItem)));
 
-  const keys = engine.keygen(analysis.galoisSteps);
+  const keys = o.keys ?? engine.keygen(analysis.galoisSteps);
   const pk = validatePublicKey(keys.publicKey, engine.chain);
   const encryptor = engine.encryptor(pk);
   const layout: ItemLayout[] = [];
@@ -107,7 +114,7 @@ export function createFheJob(o: CreateFheJobOptions): CreatedFheJob {
   }
 
   const relin = analysis.needsRelin ? validateRelinKeys(keys.relinKeys, engine.chain) : undefined;
-  const galois = keys.galoisKeys ? validateGaloisKeys(keys.galoisKeys, engine.chain, analysis.galoisSteps) : undefined;
+  const galois = analysis.galoisSteps.length > 0 ? validateGaloisKeys(keys.galoisKeys ?? new Uint8Array(0), engine.chain, analysis.galoisSteps) : undefined;
   let canary: CanaryOpening | undefined;
   if (k > 0) {
     const salt = samplingDrbg(o.seed, 'fhe.canary.salt').generate(32);
@@ -149,7 +156,7 @@ export function createFheJob(o: CreateFheJobOptions): CreatedFheJob {
       keys: { ...(relin ? { relin: compress(relin.bytes) } : {}), ...(galois ? { galois: compress(galois.bytes) } : {}) },
       inputs,
     },
-    secret: { secretKey: keys.secretKey, publicKey: keys.publicKey, layout, ...(canary ? { canary } : {}) },
+    secret: { secretKey: keys.secretKey, publicKey: keys.publicKey, keys, layout, ...(canary ? { canary } : {}) },
   };
 }
 

@@ -1,7 +1,8 @@
-import { VerdictError, sha256Hex, type Claim, type Hex, type Job } from '../core/index.js';
+import { VerdictError, type Claim, type Hex, type Job } from '../core/index.js';
 import {
   checkInputs,
   commitOutputs,
+  blobHash,
   compressBlob,
   encodeFheEvidence,
   parseFheJobSpec,
@@ -80,7 +81,7 @@ export function claimFheOutputs(
   pkg: FheJobPackage,
   options: RunFheJobOptions = {},
 ): Omit<FheJobResult, 'evalMs'> {
-  const outputHashes = outputs.map((o) => sha256Hex(o));
+  const outputHashes = outputs.map((o) => blobHash(o));
   const wire = outputs.map((o) => (options.compress === false ? o : compressBlob(o)));
   const claim: Claim = {
     v: 1,

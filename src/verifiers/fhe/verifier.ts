@@ -1,6 +1,7 @@
-import { VerdictError, isVerdictError, parseWith, sha256Hex, z, type Finding, type Hex, type Job } from '../../core/index.js';
+import { VerdictError, isVerdictError, parseWith, z, type Finding, type Hex, type Job } from '../../core/index.js';
 import {
   auditCanaries,
+  blobHash,
   canaryCommitment,
   canaryDetectionProbability,
   checkInputs,
@@ -208,7 +209,7 @@ export class FheVerifier implements Verifier<FheEvidence> {
     for (const i of sample) {
       if (ctx.signal.aborted) throw new VerdictError('TIMEOUT', 'fhe re-run ran out of time');
       const out = evaluator.evaluate(inputs[i]!);
-      if (sha256Hex(out) !== committed[i]) mismatches.push(i);
+      if (blobHash(out) !== committed[i]) mismatches.push(i);
       await new Promise((r) => setImmediate(r));
     }
     const detection = Object.fromEntries(REPORT_FRACTIONS.map((f) => [`f${f}`, round(hypergeometricDetection(n, Math.max(1, Math.ceil(f * n)), k))]));

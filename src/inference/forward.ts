@@ -104,6 +104,14 @@ export class ForwardState {
    * is >= logitsFrom, the logits predicting the next position into out[(i - logitsFrom)·V ...].
    */
   feed(tokens: readonly number[], out: Vec | null, logitsFrom = 0): void {
+    this.feedRows(tokens, out, (i) => (i >= logitsFrom ? i - logitsFrom : -1));
+  }
+
+  /**
+   * Feeds `tokens` at positions position..; for fed index i, rowOf(i) is the output row of its logits
+   * (the prediction of the next position) in `out`, or -1 to skip the classifier for it.
+   */
+  feedRows(tokens: readonly number[], out: Vec | null, rowOf: (i: number) => number): void {
     const m = this.model;
     const c = m.config;
     if (this.position + tokens.length > this.capacity) {
@@ -123,7 +131,10 @@ export class ForwardState {
       const n = Math.min(this.block, tokens.length - start);
       const pos0 = this.position;
       const { x, xb, xb2, q, hb, hb2 } = this;
-      for (let p = 0; p < n; p++) x.set(w.embedding.subarray(tokens[start + p]! * D, (tokens[start + p]! + 1) * D), p * D);
+      for (let p = 0; p < n; p++) {
+        const t = tokens[start + p]!;
+        x.set(w.embedding.subarray(t * D, (t + 1) * D), p * D);
+      }
       for (let l = 0; l < c.numLayers; l++) {
         const layerOff = l * cap * kvDim;
         const kvOff = layerOff + pos0 * kvDim;
@@ -145,19 +156,89 @@ export class ForwardState {
       }
       this.position += n;
       if (out === null) continue;
-      // Classifier only for the rows that were asked for.
-      const first = Math.max(0, logitsFrom - start);
-      if (first >= n) continue;
-      K.rmsnorm(xb, x, n, w.finalNorm, 0, D, RMS_EPS);
-      K.matmul(out, (start + first - logitsFrom) * V, xb, first * D, n - first, w.classifier, 0, D, V);
+      // Classifier only for the rows asked for, one matmul per run of consecutive output rows.
+      let normed = false;
+      for (let p = 0; p < n; ) {
+        const row = rowOf(start + p);
+        if (row < 0) {
+          p++;
+          continue;
+        }
+        let len = 1;
+        while (p + len < n && rowOf(start + p + len) === row + len) len++;
+        if (!normed) {
+          K.rmsnorm(xb, x, n, w.finalNorm, 0, D, RMS_EPS);
+          normed = true;
+        }
+        K.matmul(out, row * V, xb, p * D, len, w.classifier, 0, D, V);
+        p += len;
+      }
+    }
+  }
+
+  /** Width of one position's KV record: keys then values, layer by layer (2 · numLayers · kvDim). */
+  get kvWidth(): number {
+    return 2 * this.model.config.numLayers * this.model.kvDim;
+  }
+
+  /** A copy of the cached keys (after RoPE) and values of one position, layer by layer, keys first. */
+  readKV(position: number): Vec {
+    this.checkKvPosition(position, this.position);
+    const kvDim = this.model.kvDim;
+    const L = this.model.config.numLayers;
+    const out = this.k.alloc(this.kvWidth);
+    for (let l = 0; l < L; l++) {
+      const off = l * this.capacity * kvDim + position * kvDim;
+      out.set(this.keys.subarray(off, off + kvDim), l * kvDim);
+      out.set(this.values.subarray(off, off + kvDim), (L + l) * kvDim);
+    }
+    return out;
+  }
+
+  /**
+   * Puts a KV record (as readKV returns it) into the cache at `position` (any position below the capacity).
+   * With records for 0..t−1 in place, seek(t) then feed() computes position t without recomputing the prefix.
+   */
+  writeKV(position: number, record: ArrayLike<number>): void {
+    this.checkKvPosition(position, this.capacity);
+    if (record.length !== this.kvWidth) throw new VerdictError('BAD_INPUT', `KV record must have ${this.kvWidth} values, got ${record.length}`);
+    const kvDim = this.model.kvDim;
+    const L = this.model.config.numLayers;
+    for (let i = 0; i < record.length; i++) {
+      if (!Number.isFinite(record[i]!)) throw new VerdictError('BAD_INPUT', `KV record value ${i} is not finite`);
+    }
+    for (let l = 0; l < L; l++) {
+      const off = l * this.capacity * kvDim + position * kvDim;
+      for (let i = 0; i < kvDim; i++) {
+        this.keys[off + i] = record[l * kvDim + i]!;
+        this.values[off + i] = record[(L + l) * kvDim + i]!;
+      }
+    }
+  }
+
+  /** Moves to `position`: the cache must already hold (or be given by writeKV) positions below it. */
+  seek(position: number): void {
+    if (!Number.isInteger(position) || position < 0 || position > this.capacity) {
+      throw new VerdictError('BAD_INPUT', `position ${position} outside [0, ${this.capacity}]`);
+    }
+    this.position = position;
+  }
+
+  private checkKvPosition(position: number, limit: number): void {
+    if (!Number.isInteger(position) || position < 0 || position >= limit) {
+      throw new VerdictError('BAD_INPUT', `KV position ${position} outside [0, ${limit})`);
     }
   }
 }
 
-/** Reusable prefill buffers keyed by nothing but size: callers may pass one to avoid reallocation. */
 export interface PrefillOptions {
   /** First position whose logits are wanted (>= 1, default 1). */
   from?: number;
+  /**
+   * Only these positions' logits (each in [1, tokens.length]); tokens after the largest are not fed and
+   * the classifier runs only for these rows. Overrides `from`. What a spot-check verifier needs.
+   */
+  positions?: readonly number[];
   accumulation?: Accumulation;
   /** A state to reuse (same model and accumulation, capacity >= tokens.length); it is reset. */
   state?: ForwardState;
@@ -165,32 +246,48 @@ export interface PrefillOptions {
 
 /**
  * Teacher-forced pass over a whole sequence: row(t) holds the logits of tokens[t] given tokens[<t], for
- * from <= t <= tokens.length (the last row predicts the token after the sequence).
+ * from <= t <= tokens.length (the last row predicts the token after the sequence), or for the listed positions.
  */
 export function prefill(model: Model, tokens: readonly number[], options: PrefillOptions = {}): PrefillResult {
   const T = tokens.length;
-  const from = options.from ?? 1;
   const accumulation = options.accumulation ?? options.state?.accumulation ?? 'float64';
-  if (T < 1) throw new VerdictError('BAD_INPUT', 'prefill needs at least one token');
-  if (!Number.isInteger(from) || from < 1 || from > T) throw new VerdictError('BAD_INPUT', `from must be in [1, ${T}], got ${from}`);
+  if (!Array.isArray(tokens) || T < 1) throw new VerdictError('BAD_INPUT', 'prefill needs at least one token');
+  checkTokens(model, tokens);
+  const V = model.config.vocabSize;
+  // rowOfPosition[t] = output row of position t, or -1.
+  let wanted: number[];
+  if (options.positions !== undefined) {
+    if (!Array.isArray(options.positions)) throw new VerdictError('BAD_INPUT', 'positions must be an array');
+    wanted = [...new Set(options.positions)].sort((a, b) => a - b);
+    for (const t of wanted) {
+      if (!Number.isInteger(t) || t < 1 || t > T) throw new VerdictError('BAD_INPUT', `position ${String(t)} outside [1, ${T}]`);
+    }
+  } else {
+    const from = options.from ?? 1;
+    if (!Number.isInteger(from) || from < 1 || from > T) throw new VerdictError('BAD_INPUT', `from must be in [1, ${T}], got ${from}`);
+    wanted = [];
+    for (let t = from; t <= T; t++) wanted.push(t);
+  }
+  const rowOfPosition = new Int32Array(T + 1).fill(-1);
+  wanted.forEach((t, r) => (rowOfPosition[t] = r));
+  const fed = wanted.length === 0 ? 0 : wanted[wanted.length - 1]!; // tokens[0..fed-1]
   let state = options.state;
-  if (state === undefined || state.model !== model || state.accumulation !== accumulation || state.capacity < T) {
-    state = new ForwardState(model, accumulation, Math.min(model.config.maxSequenceLength, Math.max(T, 1)));
+  if (state === undefined || state.model !== model || state.accumulation !== accumulation || state.capacity < fed) {
+    state = new ForwardState(model, accumulation, Math.min(model.config.maxSequenceLength, Math.max(fed, 1)));
   }
   state.reset();
-  const V = model.config.vocabSize;
-  const rows = T - from + 1;
-  const data: Vec = accumulation === 'float64' ? new Float64Array(rows * V) : new Float32Array(rows * V);
-  // Row for position t comes from feeding token t-1, i.e. token index >= from - 1.
-  state.feed(tokens, data, from - 1);
+  const data: Vec = accumulation === 'float64' ? new Float64Array(wanted.length * V) : new Float32Array(wanted.length * V);
+  // Feeding token i yields the logits of position i + 1.
+  if (fed > 0) state.feedRows(fed === T ? tokens : tokens.slice(0, fed), data, (i) => rowOfPosition[i + 1]!);
   return {
     length: T,
     vocabSize: V,
-    from,
+    from: wanted.length === 0 ? T + 1 : wanted[0]!,
     accumulation,
     row(t: number) {
-      if (!Number.isInteger(t) || t < from || t > T) throw new VerdictError('BAD_INPUT', `no logits for position ${t} (have ${from}..${T})`);
-      return data.subarray((t - from) * V, (t - from + 1) * V);
+      const r = Number.isInteger(t) && t >= 0 && t <= T ? rowOfPosition[t]! : -1;
+      if (r < 0) throw new VerdictError('BAD_INPUT', `no logits for position ${t}`);
+      return data.subarray(r * V, (r + 1) * V);
     },
   };
 }

@@ -50,3 +50,50 @@ test('prefill refuses bad tokens and bad ranges with VerdictErrors', async () =>
   assert.throws(() => prefill(m, []), { code: 'BAD_INPUT' });
   assert.throws(() => prefill(m, new Array(513).fill(1)), { code: 'LIMIT_EXCEEDED' });
 });
+
+test('prefill of chosen positions: same rows as a full prefill, only those rows, prefix only', async () => {
+  const m = await requireModel();
+  const seq = generate(m, m.tokenizer.encode(PROMPT, { bos: true }), { maxTokens: 60, stopAtEos: false }).tokens;
+  const full = prefill(m, seq);
+  const some = prefill(m, seq, { positions: [40, 7, 23, 7, 24] });
+  for (const t of [7, 23, 24, 40]) assert.deepEqual(some.row(t), full.row(t));
+  assert.equal(some.from, 7);
+  assert.throws(() => some.row(8), { code: 'BAD_INPUT' });
+  assert.throws(() => some.row(41), { code: 'BAD_INPUT' });
+  assert.equal(prefill(m, seq, { positions: [] }).from, seq.length + 1);
+  assert.throws(() => prefill(m, seq, { positions: [0] }), { code: 'BAD_INPUT' });
+  assert.throws(() => prefill(m, seq, { positions: [seq.length + 1] }), { code: 'BAD_INPUT' });
+  // Tokens after the last wanted position do not matter.
+  const other = [...seq.slice(0, 41), ...seq.slice(41).map((t) => (t + 1) % 512)];
+  assert.deepEqual(prefill(m, other, { positions: [40] }).row(40), full.row(40));
+});
+
+test('a position computed from imported KV records equals the full computation; a tampered record changes it', async () => {
+  const m = await requireModel();
+  const seq = generate(m, m.tokenizer.encode('The dog', { bos: true }), { maxTokens: 50, stopAtEos: false }).tokens;
+  const full = prefill(m, seq);
+  const a = new ForwardState(m);
+  a.feed(seq, null);
+  const t = 33;
+  const records = [...Array(t).keys()].map((s) => a.readKV(s));
+  assert.equal(records[0]!.length, a.kvWidth);
+  assert.equal(a.kvWidth, 2 * 5 * 32);
+  const b = new ForwardState(m, 'float64', 64);
+  records.forEach((r, s) => b.writeKV(s, r));
+  b.seek(t);
+  const out = new Float64Array(512);
+  b.feed([seq[t]!], out, 0);
+  assert.deepEqual(out, full.row(t + 1));
+  // The record of the position just fed equals the full computation's.
+  assert.deepEqual(b.readKV(t), a.readKV(t));
+  const tampered = Float64Array.from(records[10]!);
+  tampered[3]! += 0.01;
+  b.writeKV(10, tampered);
+  b.seek(t);
+  b.feed([seq[t]!], out, 0);
+  assert.notDeepEqual(out, full.row(t + 1));
+  assert.throws(() => b.writeKV(1, new Float64Array(3)), { code: 'BAD_INPUT' });
+  assert.throws(() => b.writeKV(1, new Float64Array(320).fill(NaN)), { code: 'BAD_INPUT' });
+  assert.throws(() => b.readKV(t + 1), { code: 'BAD_INPUT' });
+  assert.throws(() => b.seek(65), { code: 'BAD_INPUT' });
+});

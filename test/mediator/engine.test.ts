@@ -324,3 +324,39 @@ test('disputes for other mediators are ignored; a dispute seen twice is stored o
   assert.deepEqual(Object.keys(store.countsByStatus()), ['received']);
   assert.ok(DISPUTE_STATES.includes(store.list()[0]!.state));
 });
+
+test('property: whatever bytes the evidence source returns, the dispute ends in one verdict, never a crash', async (t) => {
+  const fc = (await import('fast-check')).default;
+  const w = new World();
+  t.after(() => w.cleanup());
+  const store = w.store();
+  t.after(() => store.close());
+  let next: Uint8Array = new Uint8Array();
+  const engine = w.engine(store, { evidence: { fetch: async () => next }, evidenceAttempts: 1 });
+  const valid = w.dispute();
+  const validDoc = w.evidenceStore.get(valid.evidenceId as `0x${string}`);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.anything().map((v) => new TextEncoder().encode(JSON.stringify(v) ?? 'null')),
+        // a valid document with one byte flipped
+        fc.nat({ max: validDoc.length - 1 }).map((i) => {
+          const b = Uint8Array.from(validDoc);
+          b[i] = b[i]! ^ 0x01;
+          return b;
+        }),
+      ),
+      async (bytes) => {
+        next = bytes;
+        const c = w.dispute({ noEvidence: true });
+        await drain(w, engine, 20);
+        const d = store.byJobId(c.event.jobId)!;
+        assert.equal(d.state, 'confirmed', `${d.state} ${d.lastError}`);
+        assert.ok([0, 1, 2].includes(w.chain.verdicts.get(c.event.jobId)!.outcome));
+      },
+    ),
+    { numRuns: 40 },
+  );
+  assert.equal(w.chain.stats.reverted, 0);
+});

@@ -307,3 +307,25 @@ export function createTelemetryDemo(): DemoModule {
     },
   };
 }
+
+/**
+ * The honest corpus the false-positive rate is measured on: `n` jobs round-robin over every device profile and
+ * load, 60–240 s each (seeded durations), 20 honest providers, one hour apart so no two share a device window.
+ */
+export async function* honestCorpus(n: number, options: { seed?: string; start?: number; minS?: number; maxS?: number } = {}): AsyncGenerator<HonestRun & { profile: string; load: SyntheticLoad }> {
+  const { DEVICE_PROFILES } = await import('../telemetry/index.js');
+  const loads: SyntheticLoad[] = ['llm-serving', 'batch', 'light'];
+  const signers = Array.from({ length: 20 }, (_, i) => demoSigner(`corpus provider ${i}`));
+  const start = options.start ?? Date.UTC(2024, 0, 1);
+  const minS = options.minS ?? 60;
+  const maxS = options.maxS ?? 240;
+  const seed = options.seed ?? 'corpus';
+  for (let i = 0; i < n; i++) {
+    const profile = DEVICE_PROFILES[i % DEVICE_PROFILES.length]!.id;
+    const load = loads[Math.floor(i / DEVICE_PROFILES.length) % loads.length]!;
+    const h = sha256(utf8(`${seed}/${i}`));
+    const durationS = minS + ((h[0]! * 256 + h[1]!) % (maxS - minS + 1));
+    const run = await honestRun({ jobId: `${seed}-${i}`, signer: signers[i % signers.length]!, profile, load, startAt: start + i * 3_600_000, durationS, seed: `${seed}-${i}` });
+    yield { ...run, profile, load };
+  }
+}

@@ -199,15 +199,15 @@ function unwrap(bytes: Uint8Array, expectedBody: number, fail: (why: string) => 
     return bytes.subarray(SEAL_HEADER_SIZE);
   }
   if (compr === COMPR_ZLIB) {
-    if (bytes.length > SEAL_HEADER_SIZE + zlibBound(expectedBody)) fail('compressed body is larger than its uncompressed size could be');
+    if (bytes.length > SEAL_HEADER_SIZE + zlibBound(expectedBody)) fail(`compressed body of ${bytes.length - SEAL_HEADER_SIZE} bytes is larger than an object of the expected parameters and level (${expectedBody} bytes) could be`);
     let body: Buffer;
     try {
       body = inflateSync(bytes.subarray(SEAL_HEADER_SIZE), { maxOutputLength: expectedBody + 1 });
     } catch (e) {
       const tooBig = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-      fail(tooBig ? `compressed body inflates beyond the expected ${expectedBody} bytes` : `bad zlib stream (${(e as Error).message})`);
+      fail(tooBig ? `compressed body inflates beyond the ${expectedBody} bytes an object of the expected parameters and level has` : `bad zlib stream (${(e as Error).message})`);
     }
-    if (body!.length !== expectedBody) fail(`body inflates to ${body!.length} bytes, expected exactly ${expectedBody}`);
+    if (body!.length !== expectedBody) fail(`body inflates to ${body!.length} bytes, expected exactly ${expectedBody} for these parameters and level`);
     return new Uint8Array(body!.buffer, body!.byteOffset, body!.length);
   }
   if (compr === COMPR_ZSTD) fail('zstd-compressed blobs are refused: their inflated size cannot be bounded before they reach WASM');

@@ -77,20 +77,37 @@ export async function loadSealBackend(): Promise<FheBackend> {
   }
 }
 
-/** Low-level access for tests that cross-check presets against SEAL's own prime selection. */
-export async function sealPrimes(recipe: { n: number; coeff: 'bfv-default' | number[]; plainBits?: number }): Promise<{ coeff: bigint[]; plain?: bigint }> {
+/**
+ * Builds a parameter set the way SEAL's own helpers do (BFVDefault / Create / Batching) and returns the
+ * primes and SEAL's serialization of it: tests cross-check the presets and encodeSealParams against it.
+ */
+export async function sealReference(recipe: {
+  scheme: 'bfv' | 'ckks';
+  n: number;
+  coeff: 'bfv-default' | number[];
+  plainBits?: number;
+}): Promise<{ coeff: bigint[]; plain?: bigint; paramsBytes: Uint8Array }> {
   const { seal } = await instantiate();
   const v =
     recipe.coeff === 'bfv-default'
       ? seal.CoeffModulus.BFVDefault(recipe.n, seal.SecurityLevel.tc128)
       : seal.CoeffModulus.Create(recipe.n, Int32Array.from(recipe.coeff));
-  const coeff = Array.from(v.toArray() as BigUint64Array);
-  v.delete();
-  if (recipe.plainBits === undefined) return { coeff };
-  const m = seal.PlainModulus.Batching(recipe.n, recipe.plainBits);
-  const plain = m.value;
-  m.delete();
-  return { coeff, plain };
+  const parms = seal.EncryptionParameters(recipe.scheme === 'bfv' ? seal.SchemeType.bfv : seal.SchemeType.ckks);
+  const m = recipe.plainBits === undefined ? undefined : seal.PlainModulus.Batching(recipe.n, recipe.plainBits);
+  try {
+    parms.setPolyModulusDegree(recipe.n);
+    parms.setCoeffModulus(v);
+    if (m) parms.setPlainModulus(m);
+    return {
+      coeff: Array.from(v.toArray() as BigUint64Array),
+      ...(m ? { plain: m.value } : {}),
+      paramsBytes: parms.saveArray(seal.ComprModeType.none),
+    };
+  } finally {
+    m?.delete();
+    parms.delete();
+    v.delete();
+  }
 }
 
 class SealBackend implements FheBackend {

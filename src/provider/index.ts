@@ -1,1 +1,2 @@
 export * from './fhe.js';
+export * from './telemetry.js';

@@ -35,6 +35,10 @@ export interface AnvilOptions {
   startTimeoutMs?: number;
   /** Path of the anvil binary; resolved from the npm package when unset (env `VERDICT_ANVIL` overrides). */
   binary?: string;
+  /** A fixed port (to restart a node at the same URL); a free one chosen by anvil when unset. */
+  port?: number;
+  /** State file: loaded at start when it exists, written when anvil exits (anvil `--state`). */
+  stateFile?: string;
 }
 
 export interface Anvil extends AsyncDisposable {
@@ -116,7 +120,8 @@ export function parseAnvilBanner(text: string): Banner | undefined {
 
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const binary = options.binary ?? anvilBinaryPath();
-  const args = ['--host', '127.0.0.1', '--port', '0'];
+  const args = ['--host', '127.0.0.1', '--port', String(options.port ?? 0)];
+  if (options.stateFile !== undefined) args.push('--state', options.stateFile);
   if (options.accounts !== undefined) args.push('--accounts', String(options.accounts));
   if (options.balance !== undefined) args.push('--balance', String(options.balance));
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId));

@@ -150,12 +150,12 @@ export interface SendOptions {
 }
 
 /**
- * Sends transactions from one account one at a time, with the nonce chosen here (never by the node), an explicit
+ * Sends transactions from one account one at a time, with an explicit nonce (the account's pending count, read
+ * fresh for every transaction: no local counter that a node restart or a reorg could leave stale), an explicit
  * gas limit and EIP-1559 fees. A signed transaction is re-broadcast byte for byte on RPC errors, so a retry can
- * never create a second transaction.
+ * never create a second transaction; one the node forgets is signed again with a fresh nonce.
  */
 export class TxSender {
-  private nextNonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
 
@@ -169,11 +169,6 @@ export class TxSender {
 
   get address(): string {
     return this.wallet.address;
-  }
-
-  /** Forgets the cached nonce (after a restart of the node, or a tx sent by another process). */
-  resetNonce(): void {
-    this.nextNonce = undefined;
   }
 
   async pendingNonce(): Promise<number> {
@@ -223,11 +218,16 @@ export class TxSender {
     );
   }
 
-  async waitReceipt(hash: Bytes32, timeoutMs = this.options.receiptTimeoutMs ?? 120_000): Promise<TransactionReceipt> {
+  /** Waits for the receipt; undefined when the node no longer knows the transaction (dropped, or a reorg). */
+  async waitReceipt(hash: Bytes32, timeoutMs = this.options.receiptTimeoutMs ?? 120_000): Promise<TransactionReceipt | undefined> {
     const deadline = Date.now() + timeoutMs;
+    let unknown = 0;
     for (;;) {
       const r = await withRetry('eth_getTransactionReceipt', () => this.provider.getTransactionReceipt(hash), this.options.retry);
       if (r) return r;
+      const tx = await withRetry('eth_getTransactionByHash', () => this.provider.getTransaction(hash), this.options.retry);
+      unknown = tx ? 0 : unknown + 1;
+      if (unknown >= 10) return undefined;
       if (Date.now() > deadline) throw new VerdictError('TIMEOUT', `transaction ${hash} not mined within ${timeoutMs} ms`);
       await sleep(POLLING_INTERVAL_MS);
     }
@@ -253,22 +253,26 @@ export class TxSender {
       ((await withRetry(`${what} (gas estimate)`, () => this.provider.estimateGas(call), this.options.retry, this.options.iface)) * 3n) / 2n +
         50_000n;
     for (let attempt = 0; ; attempt++) {
-      const chainNonce = await this.pendingNonce();
-      const nonce = Math.max(chainNonce, this.nextNonce ?? 0);
+      const nonce = await this.pendingNonce();
       const { raw, hash } = await this.sign(to, data, gasLimit, nonce, value);
       try {
         await this.broadcastRaw(raw, hash);
       } catch (e) {
         const err = toChainError(e, what, this.options.iface);
         if (err.details.nonce === true && attempt < 2) {
-          this.log.warn({ what, nonce }, 'nonce taken; refreshing');
-          this.resetNonce();
+          this.log.warn({ what, nonce }, 'nonce taken; signing again');
           continue;
         }
         throw err;
       }
-      this.nextNonce = nonce + 1;
       const receipt = await this.waitReceipt(hash);
+      if (!receipt) {
+        if (attempt < 2) {
+          this.log.warn({ what, hash }, 'the node forgot the transaction; signing again');
+          continue;
+        }
+        throw new VerdictError('CHAIN_ERROR', `${what}: transaction ${hash} was dropped by the node`, { retryable: true });
+      }
       if (receipt.status !== 1) {
         // Replay at the parent block to learn the custom error.
         let reason = 'reverted';

@@ -193,7 +193,8 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, options: 
       return await fn();
     } catch (e) {
       const err = toChainError(e, what, iface);
-      if (!err.retryable || attempt >= attempts || !isTransientRpcError(err)) throw err;
+      // Only transport trouble is retried here; a used nonce or a revert is the caller's to handle.
+      if (attempt >= attempts || !isTransientRpcError(e)) throw err;
       const delay = Math.min(max, base * 2 ** (attempt - 1));
       log.debug({ what, attempt, delay, err: err.message }, 'retrying RPC call');
       await sleep(delay, options.signal);

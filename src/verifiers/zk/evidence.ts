@@ -1,4 +1,4 @@
-import { VerdictError, canonicalize, z, parseWith } from '../../core/index.js';
+import { VerdictError, z, parseWith } from '../../core/index.js';
 import { PUBLIC_SIGNALS, type ProofScheme } from './circuits.js';
 import { parseProof, parsePublicSignals, type ParsedProof } from './proof.js';
 
@@ -29,7 +29,7 @@ export interface ParsedZkEvidence {
   output?: number[];
 }
 
-/** Largest evidence accepted, as canonical JSON (a Groth16 bundle is ~1 KB, PLONK ~2 KB, outputs up to 4096). */
+/** Largest evidence accepted, as JSON (a Groth16 bundle is ~1 KB, PLONK ~2 KB, outputs up to 4096). */
 export const MAX_EVIDENCE_BYTES = 64 * 1024;
 
 const envelopeSchema = z
@@ -47,7 +47,8 @@ const envelopeSchema = z
 export function parseZkEvidence(raw: unknown, source = 'evidence.zk'): ParsedZkEvidence {
   let size: number;
   try {
-    size = canonicalize(raw).length;
+    // JSON.stringify, not canonicalize: an absent optional field set to undefined is fine here
+    size = (JSON.stringify(raw) ?? '').length;
   } catch (e) {
     throw new VerdictError('BAD_EVIDENCE', `${source}: not JSON data (${(e as Error).message})`, { cause: e });
   }

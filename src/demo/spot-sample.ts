@@ -83,11 +83,13 @@ export interface LlmJobInput {
   /** Sampling seed (sampled jobs); derived from the job id when absent. */
   seed?: Hex;
   logprobs?: boolean;
+  /** Default true: the completion may end at a stop token. */
+  stopAtEos?: boolean;
 }
 
 export function makeLlmJob(world: LlmWorld, input: LlmJobInput): Job {
   const temperature = input.temperature ?? 0;
-  const generation: Record<string, unknown> = { prompt: input.prompt, maxTokens: input.maxTokens, temperature };
+  const generation: Record<string, unknown> = { prompt: input.prompt, maxTokens: input.maxTokens, temperature, stopAtEos: input.stopAtEos ?? true };
   if (temperature > 0) generation.seed = input.seed ?? toHex(sha256(utf8(`sampling seed of ${input.id}`)));
   const model: { id: string; sha256?: Hex } = { id: world.modelId };
   if (world.model.digest) model.sha256 = world.model.digest as Hex;

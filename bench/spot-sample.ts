@@ -1,0 +1,213 @@
+/**
+ * Spot-sampling of LLM inference: what verification costs next to generation, and how detection grows
+ * with the sample. Run: `npx tsx bench/spot-sample.ts [--quick]` (VERDICT_MODEL selects the model file).
+ *
+ * A. One 256-token greedy completion, at the policy default sample (≥ 99% detection of a provider faking
+ *    ≥ 10% of the positions). Baseline: the provider's own generation, timed in the same run, interleaved.
+ *    Also measured: the k single decode steps an activation-committing design would recompute instead.
+ * B. A batch job of many short requests, sampled by request at the same target (request granularity).
+ * C. Detection rate vs sample size k for every cheat, next to 1 − (1 − f)^k.
+ */
+import { cpus } from 'node:os';
+import { sha256 } from '../src/core/index.js';
+import { ForwardState, generate } from '../src/inference/index.js';
+import { binomialDetection, commitRevealTranscript, commitSecret, finiteDetection, hypergeometricDetection, samplesNeededBinomial, samplesNeededHypergeometric } from '../src/sampling/index.js';
+import {
+  claimFor,
+  commitLlmBatch,
+  commitLlmOutput,
+  generateFor,
+  llmBatchJob,
+  parseLlmSpec,
+  parseSpotSampleOptions,
+  respondBatch,
+  respondLlm,
+  type LlmBatchSpec,
+  type LlmSingleSpec,
+} from '../src/verifiers/spot-sample/index.js';
+import { ALL_CHEATS, createLlmWorld, honest, isRandomFallback, makeLlmJob, spotSampleVerifierFor } from '../src/demo/spot-sample.js';
+import { silentLogger, systemClock, type Claim, type Finding, type Hex } from '../src/core/index.js';
+
+const quick = process.argv.includes('--quick');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+const w = await createLlmWorld();
+const v = spotSampleVerifierFor(w);
+const ctx = (claim: Claim, options: Record<string, unknown> = {}) => ({
+  claim,
+  signal: new AbortController().signal,
+  deadline: Number.MAX_SAFE_INTEGER,
+  clock: systemClock,
+  logger: silentLogger,
+  seed: new Uint8Array(32),
+  options,
+});
+const verify = (job: Parameters<typeof v.verify>[0], claim: Claim, evidence: unknown, options: Record<string, unknown> = {}): Promise<Finding> =>
+  v.verify(job, v.parseEvidence(JSON.parse(JSON.stringify(evidence))), ctx(claim, options));
+
+console.log(`# bench/spot-sample — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+console.log(`model: ${w.model.label}${isRandomFallback(w) ? ' (RANDOM WEIGHTS: set VERDICT_MODEL for the real model)' : ''}`);
+const defaults = parseSpotSampleOptions({});
+
+// ---------------------------------------------------------------- A. one 256-token completion
+{
+  const N = 256;
+  const reps = quick ? 3 : 9;
+  console.log(`\n## A. one ${N}-token greedy completion, policy default sample (f = ${defaults.cheatFraction}, target ${defaults.targetDetection})`);
+  const gen: number[] = [];
+  const provider: number[] = [];
+  const verifyAll: number[] = [];
+  const prefill: number[] = [];
+  const overhead: number[] = [];
+  const steps: number[] = [];
+  let last: Finding | undefined;
+  let prefilled = 0;
+  for (let r = 0; r < reps; r++) {
+    const job = makeLlmJob(w, { id: `bench-256-${r}`, provider: '0xa11ce', prompt: 'Once upon a time', maxTokens: N, stopAtEos: false });
+    const spec = parseLlmSpec(job.spec) as LlmSingleSpec;
+    // Baseline: the provider's generation (KV cache, float64, logprobs), the work the verifier must not redo.
+    let t0 = performance.now();
+    const out = generateFor(w.model, spec);
+    gen.push(performance.now() - t0);
+    // Provider overhead of the protocol: commitment and openings.
+    t0 = performance.now();
+    const commitment = commitLlmOutput(job, out.promptTokens, out);
+    const claim = claimFor(job, commitment);
+    const evidence = respondLlm(job, commitment, commitRevealTranscript(job.id, claim.outputCommitment, w.parties), w.policyOptions);
+    provider.push(performance.now() - t0);
+    t0 = performance.now();
+    last = await verify(job, claim, evidence);
+    verifyAll.push(performance.now() - t0);
+    if (last.outcome !== 'pass') throw new Error(`honest job did not pass: ${last.reason}`);
+    const d = last.details as { recompute: { ms: number; tokens: number; scoredFrom: number }; positions: number[] };
+    prefill.push(d.recompute.ms);
+    overhead.push(verifyAll[r]! - d.recompute.ms);
+    prefilled += d.recompute.tokens - d.recompute.scoredFrom + 1;
+    // Projection: an activation-committing provider would let the verifier recompute only one decode step per
+    // sampled position (given the committed KV rows). Time exactly those steps on a filled cache.
+    const tokens = [...out.promptTokens, ...out.completion];
+    const state = new ForwardState(w.model, 'float64', tokens.length);
+    const row = new Float64Array(w.model.config.vocabSize);
+    let stepMs = 0;
+    for (const t of d.positions) {
+      const at = out.promptTokens.length + t - 1; // feeding token `at` yields the logits of position at + 1
+      if (state.position < at) state.feed(tokens.slice(state.position, at), null);
+      const s0 = performance.now();
+      state.feed([tokens[at]!], row, 0);
+      stepMs += performance.now() - s0;
+    }
+    // ... plus hashing the revealed KV rows of the prefix (L · 2 · kvDim float32 per position).
+    const kvBytes = new Uint8Array((d.positions[d.positions.length - 1]! + out.promptTokens.length) * w.model.config.numLayers * 2 * w.model.kvDim * 4);
+    const h0 = performance.now();
+    sha256(kvBytes);
+    steps.push(stepMs + performance.now() - h0);
+  }
+  const d = last!.details as { sample: { size: number }; detection: { probability: number } };
+  const G = median(gen);
+  const V = median(verifyAll);
+  console.log(`sample: k = ${d.sample.size} of ${N} positions (hypergeometric), guaranteed detection ${d.detection.probability.toFixed(4)}; binomial would need k = ${samplesNeededBinomial(defaults.cheatFraction, defaults.targetDetection)}`);
+  console.log(`| step | median of ${reps} | vs generation |`);
+  console.log('|---|---|---|');
+  console.log(`| **baseline: provider generation, ${N} tokens (KV cache)** | **${ms(G)}** | 100% |`);
+  console.log(`| provider protocol overhead (commit ${N} leaves, open k) | ${ms(median(provider))} | ${pct(median(provider) / G)} |`);
+  console.log(`| **verifier, whole verify()** | **${ms(V)}** | **${pct(V / G)}** |`);
+  console.log(`| — of which one prefill up to the last sampled position (${Math.round(prefilled / reps)} positions scored on average) | ${ms(median(prefill))} | ${pct(median(prefill) / G)} |`);
+  console.log(`| — of which challenge, proofs, context chain, checks | ${ms(median(overhead))} | ${pct(median(overhead) / G)} |`);
+  console.log(`| projection, not implemented: k single decode steps on committed KV rows (+ hashing the rows) | ${ms(median(steps))} | ${pct(median(steps) / G)} |`);
+  const kMin = samplesNeededHypergeometric(N, defaults.cheatFraction, defaults.targetDetection);
+  console.log(`lower bound for any per-position check: k/N = ${kMin}/${N} = ${pct(kMin / N)} of one decode step per token; 5% needs N ≥ ${Math.ceil(samplesNeededBinomial(defaults.cheatFraction, defaults.targetDetection) / 0.05)} positions`);
+}
+
+// ---------------------------------------------------------------- B. batch job, sampled by request
+{
+  const R = quick ? 300 : 1000;
+  const tokens = 16;
+  console.log(`\n## B. batch job: ${R} requests × ${tokens} tokens, sampled by request (f = ${defaults.cheatFraction} of the requests, target ${defaults.targetDetection})`);
+  const starts = ['Once upon a time', 'The cat', 'Lily saw a bird', 'Tom was sad', 'The sun was hot', 'A little boy', 'She wanted', 'One day, a dog'];
+  const requests = Array.from({ length: R }, (_, i) => ({ prompt: `${starts[i % starts.length]} ${i}`, maxTokens: tokens, stopAtEos: false }));
+  const job = llmBatchJob({
+    id: 'bench-batch',
+    provider: '0xa11ce',
+    model: { id: w.modelId, ...(w.model.digest ? { sha256: w.model.digest as Hex } : {}) },
+    requests,
+    logprobs: true,
+    challenge: { kind: 'commit-reveal', commits: w.parties.map((p) => ({ party: p.party, commit: commitSecret(p.secret, p.party, 'bench-batch') })) },
+  });
+  const spec = parseLlmSpec(job.spec) as LlmBatchSpec;
+  let t0 = performance.now();
+  const outputs = spec.requests.map((g) => generateFor(w.model, g));
+  const G = performance.now() - t0;
+  t0 = performance.now();
+  const commitment = commitLlmBatch(job, outputs);
+  const claim = claimFor(job, commitment);
+  const evidence = respondBatch(job, commitment, outputs, commitRevealTranscript(job.id, claim.outputCommitment, w.parties));
+  const P = performance.now() - t0;
+  t0 = performance.now();
+  const f = await verify(job, claim, evidence);
+  const V = performance.now() - t0;
+  const d = f.details as { sample: { size: number }; detection: { probability: number } };
+  console.log(`outcome ${f.outcome}; k = ${d.sample.size} requests of ${R}, guaranteed detection ${d.detection.probability.toFixed(4)}`);
+  console.log('| step | time | vs generation |');
+  console.log('|---|---|---|');
+  console.log(`| **baseline: provider generation of all ${R} requests** | **${ms(G)}** | 100% |`);
+  console.log(`| provider protocol overhead (commit ${R} leaves, open k) | ${ms(P)} | ${pct(P / G)} |`);
+  console.log(`| **verifier: one prefill per sampled request, every position checked** | **${ms(V)}** | **${pct(V / G)}** |`);
+}
+
+// ---------------------------------------------------------------- C. detection rate vs sample size
+{
+  const N = 64;
+  const M = quick ? 30 : 100;
+  const ks = [1, 2, 4, 8, 16, 32];
+  console.log(`\n## C. detection rate vs sample size: ${M} jobs per cheat, ${N}-token completions, logprobs committed`);
+  console.log('f̂ = mean share of positions that mismatch when all are checked; "exact" = mean over jobs of 1 − C(N−B_j, k)/C(N, k) with B_j the job\'s mismatching positions.');
+  console.log(`| cheat | f̂ | ${ks.map((k) => `k=${k} measured / 1−(1−f̂)^k / exact`).join(' | ')} |`);
+  console.log(`|---|---|${ks.map(() => '---').join('|')}|`);
+  const saved = w.policyOptions;
+  w.policyOptions = { samples: N }; // providers open every position, so each k below is a sub-sample
+  for (const cheat of ALL_CHEATS) {
+    const caught = ks.map(() => 0);
+    const exact = ks.map(() => 0);
+    let fSum = 0;
+    let commitmentCheat = false;
+    for (let i = 0; i < M; i++) {
+      const job = makeLlmJob(w, { id: `table-${cheat.name}-${i}`, provider: '0xbad', prompt: `Once upon a time ${i}`, maxTokens: N, temperature: cheat.sampledOnly ? 0.8 : 0, stopAtEos: false });
+      const run = cheat.run(w, job);
+      const all = await verify(job, run.claim, run.evidence, { samples: N });
+      const dAll = all.details as { checked?: number; mismatches?: number } | undefined;
+      const bad = dAll?.checked ? dAll.mismatches! : undefined;
+      if (bad === undefined) commitmentCheat = true;
+      else fSum += bad / N;
+      for (const [j, k] of ks.entries()) {
+        const f = await verify(job, run.claim, run.evidence, { samples: k });
+        if (f.outcome === 'fail') caught[j]!++;
+        exact[j]! += bad === undefined ? 1 : hypergeometricDetection(N, bad, k);
+      }
+    }
+    const fHat = fSum / M;
+    const cells = ks.map((k, j) => `${(caught[j]! / M).toFixed(2)} / ${commitmentCheat ? '—' : binomialDetection(fHat, k).toFixed(2)} / ${(exact[j]! / M).toFixed(2)}`);
+    console.log(`| ${cheat.name} | ${commitmentCheat ? 'commitment' : fHat.toFixed(3)} | ${cells.join(' | ')} |`);
+  }
+  w.policyOptions = saved;
+  // Honest reference rows: the false-rejection side at the same sizes.
+  let honestFails = 0;
+  for (let i = 0; i < M; i++) {
+    const job = makeLlmJob(w, { id: `table-honest-${i}`, provider: '0xa11ce', prompt: `Once upon a time ${i}`, maxTokens: N, stopAtEos: false });
+    w.policyOptions = { samples: N };
+    const run = honest('float32').run(w, job);
+    w.policyOptions = saved;
+    if ((await verify(job, run.claim, run.evidence, { samples: N })).outcome !== 'pass') honestFails++;
+  }
+  console.log(`| honest, float32 accumulation (every position checked) | — | rejected ${honestFails}/${M} |`);
+  console.log(`reference: finite-population detection of f = 0.1 at N = ${N}: ${ks.map((k) => `k=${k}: ${finiteDetection(N, 0.1, k).toFixed(2)}`).join(', ')}`);
+}
+
+// Generation throughput of the provider path, for context (the runtime's own bench is bench/inference.ts).
+{
+  const prompt = w.model.tokenizer.encode('Once upon a time', { bos: true });
+  const t0 = performance.now();
+  const r = generate(w.model, prompt, { maxTokens: 256, stopAtEos: false });
+  console.log(`\n(generation throughput in this process: ${(r.completion.length / ((performance.now() - t0) / 1000)).toFixed(0)} tokens/s, float64)`);
+}

@@ -21,6 +21,17 @@ export function checkScoreArgs(tokens: readonly number[], from: number, options:
   }
 }
 
+/** The positions a score() call returns: options.positions (checked, sorted, deduplicated) or from..length-1. */
+export function scoredPositions(tokens: readonly number[], from: number, options: ScoreOptions): number[] {
+  if (options.positions === undefined) return [...Array(tokens.length - from).keys()].map((i) => i + from);
+  if (!Array.isArray(options.positions)) throw new VerdictError('BAD_INPUT', 'positions must be an array');
+  const out = [...new Set(options.positions)].sort((a, b) => a - b);
+  for (const t of out) {
+    if (!Number.isInteger(t) || t < from || t >= tokens.length) throw new VerdictError('BAD_INPUT', `position ${String(t)} outside [${from}, ${tokens.length})`);
+  }
+  return out;
+}
+
 /** The in-process runtime as an InferenceBackend: one teacher-forced prefill per call. */
 export class LocalBackend implements InferenceBackend {
   readonly id: string;
@@ -43,14 +54,15 @@ export class LocalBackend implements InferenceBackend {
     checkScoreArgs(tokens, from, options, this.vocabSize);
     checkTokens(this.model, tokens);
     if (options.signal?.aborted) throw new VerdictError('TIMEOUT', 'scoring aborted', { cause: options.signal.reason });
-    if (from === tokens.length) return [];
+    const positions = scoredPositions(tokens, from, options);
+    if (positions.length === 0) return [];
     if (this.state === undefined || this.state.capacity < tokens.length) {
       this.state = new ForwardState(this.model, this.accumulation, Math.min(this.model.config.maxSequenceLength, Math.max(tokens.length, 64)));
     }
-    const r = prefill(this.model, tokens, { from, accumulation: this.accumulation, state: this.state });
+    const r = prefill(this.model, tokens, { positions, accumulation: this.accumulation, state: this.state });
     const lp = new Float64Array(this.vocabSize);
     const out: PositionScore[] = [];
-    for (let t = from; t < tokens.length; t++) {
+    for (const t of positions) {
       const row = r.row(t);
       logSoftmax(row, lp);
       const token = tokens[t]!;

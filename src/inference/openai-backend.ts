@@ -12,7 +12,7 @@
  * is TIMEOUT (retryable).
  */
 import { VerdictError } from '../core/errors.js';
-import { checkScoreArgs } from './local-backend.js';
+import { checkScoreArgs, scoredPositions } from './local-backend.js';
 import type { InferenceBackend, PositionScore, ScoreOptions, TokenLogprob } from './types.js';
 
 export type OpenAICompatibleMode = 'prompt_logprobs' | 'echo';
@@ -95,13 +95,17 @@ export class OpenAICompatibleBackend implements InferenceBackend {
     for (const t of tokens) {
       if (!Number.isInteger(t) || t < 0 || t >= this.vocabSize) throw new VerdictError('BAD_INPUT', `token ${String(t)} outside the vocabulary`);
     }
-    if (from === tokens.length) return [];
+    const positions = scoredPositions(tokens, from, options);
+    if (positions.length === 0) return [];
     const k = options.topK;
     const body: Record<string, unknown> = { model: this.options.model, prompt: [...tokens], max_tokens: 1, temperature: 0 };
     if (this.mode === 'prompt_logprobs') body['prompt_logprobs'] = k;
     else Object.assign(body, { echo: true, logprobs: k, return_tokens_as_token_ids: true });
     const json = await this.post(body, options.signal);
-    return this.mode === 'prompt_logprobs' ? this.parsePromptLogprobs(json, tokens, from, k) : this.parseEcho(json, tokens, from, k);
+    const all = this.mode === 'prompt_logprobs' ? this.parsePromptLogprobs(json, tokens, from, k) : this.parseEcho(json, tokens, from, k);
+    if (options.positions === undefined) return all;
+    const keep = new Set(positions);
+    return all.filter((s) => keep.has(s.position));
   }
 
   private async post(body: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {

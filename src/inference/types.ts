@@ -183,6 +183,12 @@ export interface PositionScore {
 export interface ScoreOptions {
   topK: number;
   signal?: AbortSignal;
+  /**
+   * Only these positions (each in [from, tokens.length)); the result then holds exactly them, ascending and
+   * without duplicates. The local backend skips the tokens after the last one and the other rows'
+   * classifier; a remote backend filters its answer.
+   */
+  positions?: readonly number[];
 }
 
 export interface InferenceBackend {

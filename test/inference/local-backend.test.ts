@@ -46,3 +46,21 @@ test('LocalBackend with float32 accumulation: close to float64 but not identical
   await assert.rejects(f.score([1, -3], 1, { topK: 1 }), { code: 'BAD_INPUT' });
   await assert.rejects(f.score(seq, 1, { topK: 513 }), { code: 'BAD_INPUT' });
 });
+
+test('score with positions: exactly those, same values as the full score, for both backends', async () => {
+  const m = await requireModel();
+  const seq = generate(m, m.tokenizer.encode(PROMPT, { bos: true }), { maxTokens: 30 }).tokens;
+  const b = new LocalBackend(m);
+  const all = await b.score(seq, 5, { topK: 3 });
+  const some = await b.score(seq, 5, { topK: 3, positions: [20, 6, 20, 34] });
+  assert.deepEqual(some.map((s) => s.position), [6, 20, 34]);
+  for (const s of some) {
+    const ref = all.find((x) => x.position === s.position)!;
+    assert.equal(s.logprob, ref.logprob);
+    assert.deepEqual(s.top, ref.top);
+    assert.deepEqual(s.logits, ref.logits);
+  }
+  await assert.rejects(b.score(seq, 5, { topK: 3, positions: [4] }), { code: 'BAD_INPUT' });
+  await assert.rejects(b.score(seq, 5, { topK: 3, positions: [seq.length] }), { code: 'BAD_INPUT' });
+  assert.deepEqual(await b.score(seq, 5, { topK: 3, positions: [] }), []);
+});

@@ -146,3 +146,11 @@ test('property: any JSON answer is either parsed consistently or BAD_EVIDENCE', 
     { numRuns: 400 },
   );
 });
+
+test('score with positions over HTTP returns exactly those positions', async () => {
+  server.behaviour = 'ok';
+  const some = await client('prompt_logprobs').score(seq, 5, { topK: 2, positions: [30, 7] });
+  assert.deepEqual(some.map((s) => s.position), [7, 30]);
+  const local = await new LocalBackend(model).score(seq, 5, { topK: 2, positions: [7, 30] });
+  assert.deepEqual(some.map((s) => s.logprob), local.map((s) => s.logprob));
+});

@@ -115,6 +115,7 @@ export function revertData(e: unknown): string | undefined {
 
 /** Name and arguments of a contract's custom error in a revert, e.g. `DuplicateSigner(0xabc…)`. */
 export function decodeRevert(e: unknown, iface?: Interface): { name: string; args: unknown[] } | undefined {
+  if (!e || typeof e !== 'object') return undefined;
   const data = revertData(e);
   if (!data || !iface) {
     const reason = (e as { reason?: unknown }).reason;

@@ -1,6 +1,6 @@
 import { sha256, utf8, type EvidenceBundle } from '../core/index.js';
 import {
-  Arena,
+  scoped,
   PRESETS,
   ProgramEvaluator,
   createFheJob,
@@ -87,13 +87,7 @@ export function cheatingOutputs(engine: FheEngine, created: CreatedFheJob, strat
 }
 
 function modSwitched(engine: FheEngine, ct: ReturnType<typeof validateCiphertext>, level: number): Uint8Array {
-  const arena = new Arena();
-  try {
-    const x = engine.loadCiphertext(ct, arena);
-    return engine.saveCiphertext(engine.modSwitchTo(x, level, arena));
-  } finally {
-    arena.dispose();
-  }
+  return scoped((arena) => engine.saveCiphertext(engine.modSwitchTo(engine.loadCiphertext(ct, arena), level, arena)));
 }
 
 /** wrong-params: the provider runs a cheaper parameter set of its own and returns ciphertexts under it. */

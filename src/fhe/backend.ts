@@ -62,21 +62,38 @@ export class Arena {
   }
 }
 
+/** Runs `fn` with a fresh arena and frees it afterwards; a failure of `fn` is never masked by one of freeing. */
 export function scoped<T>(fn: (arena: Arena) => T): T {
   const arena = new Arena();
+  let result: T;
   try {
-    return fn(arena);
-  } finally {
-    arena.dispose();
+    result = fn(arena);
+  } catch (e) {
+    disposeQuietly(arena);
+    throw e;
   }
+  arena.dispose();
+  return result;
 }
 
 export async function scopedAsync<T>(fn: (arena: Arena) => Promise<T>): Promise<T> {
   const arena = new Arena();
+  let result: T;
   try {
-    return await fn(arena);
-  } finally {
+    result = await fn(arena);
+  } catch (e) {
+    disposeQuietly(arena);
+    throw e;
+  }
+  arena.dispose();
+  return result;
+}
+
+function disposeQuietly(arena: Arena): void {
+  try {
     arena.dispose();
+  } catch {
+    // The original error matters more (e.g. a WASM abort that also makes freeing fail).
   }
 }
 

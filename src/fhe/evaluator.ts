@@ -1,5 +1,5 @@
 import { VerdictError } from '../core/index.js';
-import { Arena, type Ct, type FheEngine, type Pt } from './backend.js';
+import { Arena, scoped, type Ct, type FheEngine, type Pt } from './backend.js';
 import {
   analyzeProgram,
   bsgs,
@@ -65,8 +65,7 @@ export class ProgramEvaluator {
 
   /** Evaluates on one validated input ciphertext; returns the canonical output bytes. */
   evaluate(input: ValidatedCiphertext): Uint8Array {
-    const arena = new Arena();
-    try {
+    return scoped((arena) => {
       let x = this.engine.loadCiphertext(input, arena);
       this.program.ops.forEach((op, index) => {
         const next =
@@ -79,9 +78,7 @@ export class ProgramEvaluator {
         x = next;
       });
       return this.engine.saveCiphertext(x);
-    } finally {
-      arena.dispose();
-    }
+    });
   }
 
   /** Validates untrusted input bytes against the parameters and evaluates them. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate, prefill, ForwardState, type Accumulation } from '../../src/inference/index.js';
-import { maxAbsDiff, requireModel, PROMPT } from './helpers.js';
+import { maxAbsDiff, requireModel, PROMPT, NEEDS_MODEL } from './helpers.js';
 
 /** Smallest gap between the best and second-best logit of a row. */
 function margin(row: ArrayLike<number>): number {
@@ -16,7 +16,7 @@ function margin(row: ArrayLike<number>): number {
 }
 
 for (const acc of ['float32', 'f32x8'] as Accumulation[]) {
-  test(`${acc} and float64 agree on every greedy token of a 200-token continuation, logits within 1e-4`, async () => {
+  test(`${acc} and float64 agree on every greedy token of a 200-token continuation, logits within 1e-4`, { skip: NEEDS_MODEL }, async () => {
     const m = await requireModel();
     const prompt = m.tokenizer.encode(PROMPT, { bos: true });
     const ref = generate(m, prompt, { maxTokens: 200, keepLogits: true, stopAtEos: false });
@@ -37,7 +37,7 @@ for (const acc of ['float32', 'f32x8'] as Accumulation[]) {
   });
 }
 
-test('an unknown accumulation is refused', async () => {
+test('an unknown accumulation is refused', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   assert.throws(() => new ForwardState(m, 'bfloat16' as Accumulation), { code: 'BAD_INPUT' });
   assert.throws(() => prefill(m, [1, 2], { accumulation: 'x' as Accumulation }), { code: 'BAD_INPUT' });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate, prefill, tokenLogprob, parameterCount } from '../../src/inference/index.js';
-import { requireModel, STORIES260K_SHA256, PROMPT } from './helpers.js';
+import { requireModel, STORIES260K_SHA256, PROMPT, NEEDS_MODEL } from './helpers.js';
 
 // Golden vectors from ../shared/models/stories260k/README.md.
 const GREEDY_32 = [
@@ -11,7 +11,7 @@ const GREEDY_32 = [
 const TEXT_32 = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw';
 const LOGPROBS_5 = [-0.0317, -0.0684, -0.016, -0.0008, -0.494];
 
-test('the shared model file is the one the README describes', async () => {
+test('the shared model file is the one the README describes', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   assert.equal(m.digest, STORIES260K_SHA256);
   assert.equal(parameterCount(m.config), 260_032);
@@ -25,12 +25,12 @@ test('the shared model file is the one the README describes', async () => {
   assert.equal(m.kvDim, 32);
 });
 
-test('encode("Once upon a time") with BOS', async () => {
+test('encode("Once upon a time") with BOS', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   assert.deepEqual(m.tokenizer.encode(PROMPT, { bos: true }), [1, 403, 407, 261, 378]);
 });
 
-test('greedy continuation: first 32 ids, text and the first five log-probabilities', async () => {
+test('greedy continuation: first 32 ids, text and the first five log-probabilities', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const r = generate(m, m.tokenizer.encode(PROMPT, { bos: true }), { maxTokens: 32 });
   assert.deepEqual(r.completion, GREEDY_32);
@@ -41,7 +41,7 @@ test('greedy continuation: first 32 ids, text and the first five log-probabiliti
   assert.deepEqual(r.steps.map((s) => s.position), GREEDY_32.map((_, i) => 5 + i));
 });
 
-test('the golden log-probabilities also come out of a teacher-forced prefill', async () => {
+test('the golden log-probabilities also come out of a teacher-forced prefill', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const seq = [1, 403, 407, 261, 378, ...GREEDY_32];
   const p = prefill(m, seq, { from: 5 });

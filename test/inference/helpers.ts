@@ -13,7 +13,13 @@ export async function realModel(): Promise<Model | undefined> {
   return cached;
 }
 
-export const MODEL_MISSING = `model file not found at ${defaultModelPath()} (set VERDICT_MODEL)`;
+export const MODEL_MISSING = `model file not found at ${defaultModelPath()} (set VERDICT_MODEL; see docs/inference.md)`;
+
+/**
+ * `skip` option for tests that need the real model: they are skipped (with the reason) only on a clone
+ * without the model and without VERDICT_MODEL; when VERDICT_MODEL names a file that is missing, they fail.
+ */
+export const NEEDS_MODEL: string | false = !existsSync(defaultModelPath()) && !process.env['VERDICT_MODEL'] ? MODEL_MISSING : false;
 
 /** The real model, or a test failure: the golden tests must not pass silently without it. */
 export async function requireModel(): Promise<Model> {

@@ -9,7 +9,7 @@ import {
   STORIES260K_CONFIG, HEADER_BYTES, type ModelConfig,
 } from '../../src/inference/index.js';
 import { isVerdictError } from '../../src/core/index.js';
-import { requireModel } from './helpers.js';
+import { requireModel, NEEDS_MODEL } from './helpers.js';
 
 /** Parsing must either succeed or throw VerdictError('BAD_INPUT'); anything else is a crash. */
 function parseOrBadInput(bytes: Uint8Array): boolean {
@@ -25,7 +25,7 @@ function parseOrBadInput(bytes: Uint8Array): boolean {
 const small: ModelConfig = { ...STORIES260K_CONFIG, hiddenSize: 16, intermediateSize: 24, maxSequenceLength: 32, vocabSize: 280, numLayers: 2, numQueryHeads: 4, numKeyValueHeads: 2 };
 const smallBytes = serializeModel(randomModel(small, 'loader'));
 
-test('the real file round-trips through parseModel and serializeModel byte for byte', async () => {
+test('the real file round-trips through parseModel and serializeModel byte for byte', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const bytes = new Uint8Array(readFileSync(defaultModelPath()));
   assert.deepEqual(serializeModel(m), bytes);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalBackend, generate, prefill, logSoftmax } from '../../src/inference/index.js';
-import { requireModel, PROMPT } from './helpers.js';
+import { requireModel, PROMPT, NEEDS_MODEL } from './helpers.js';
 
-test('LocalBackend.score: one row per position from `from`, logprob and top-k of the prefill logits', async () => {
+test('LocalBackend.score: one row per position from `from`, logprob and top-k of the prefill logits', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const seq = generate(m, m.tokenizer.encode(PROMPT, { bos: true }), { maxTokens: 30 }).tokens;
   const b = new LocalBackend(m);
@@ -28,7 +28,7 @@ test('LocalBackend.score: one row per position from `from`, logprob and top-k of
   assert.deepEqual(await b.score(seq, seq.length, { topK: 1 }), []);
 });
 
-test('LocalBackend with float32 accumulation: close to float64 but not identical; no logits when asked', async () => {
+test('LocalBackend with float32 accumulation: close to float64 but not identical; no logits when asked', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const seq = generate(m, m.tokenizer.encode('Lily saw a dog', { bos: true }), { maxTokens: 40 }).tokens;
   const a = await new LocalBackend(m).score(seq, 1, { topK: 1 });
@@ -47,7 +47,7 @@ test('LocalBackend with float32 accumulation: close to float64 but not identical
   await assert.rejects(f.score(seq, 1, { topK: 513 }), { code: 'BAD_INPUT' });
 });
 
-test('score with positions: exactly those, same values as the full score, for both backends', async () => {
+test('score with positions: exactly those, same values as the full score, for both backends', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const seq = generate(m, m.tokenizer.encode(PROMPT, { bos: true }), { maxTokens: 30 }).tokens;
   const b = new LocalBackend(m);

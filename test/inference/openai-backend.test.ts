@@ -4,25 +4,26 @@ import fc from 'fast-check';
 import { LocalBackend, OpenAICompatibleBackend, generate, type Model, type OpenAICompatibleMode } from '../../src/inference/index.js';
 import { isVerdictError } from '../../src/core/index.js';
 import { startOpenAIServer, type TestServer } from './openai-server.js';
-import { requireModel, PROMPT } from './helpers.js';
+import { requireModel, PROMPT, NEEDS_MODEL } from './helpers.js';
 
 let model: Model;
 let server: TestServer;
 let seq: number[];
 
 before(async () => {
+  if (NEEDS_MODEL) return;
   model = await requireModel();
   server = await startOpenAIServer(model);
   seq = generate(model, model.tokenizer.encode(PROMPT, { bos: true }), { maxTokens: 40 }).tokens;
 });
-after(async () => server.close());
+after(async () => server?.close());
 
 function client(mode: OpenAICompatibleMode, extra: Partial<ConstructorParameters<typeof OpenAICompatibleBackend>[0]> = {}): OpenAICompatibleBackend {
   return new OpenAICompatibleBackend({ baseUrl: server.url, model: 'stories260k', vocabSize: 512, mode, timeoutMs: 5000, ...extra });
 }
 
 for (const mode of ['prompt_logprobs', 'echo'] as OpenAICompatibleMode[]) {
-  test(`${mode}: over real HTTP the scores equal the local runtime's`, async () => {
+  test(`${mode}: over real HTTP the scores equal the local runtime's`, { skip: NEEDS_MODEL }, async () => {
     server.behaviour = 'ok';
     server.requests.length = 0;
     const remote = await client(mode).score(seq, 5, { topK: 5 });
@@ -58,7 +59,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, retryable?: boolea
   }, what);
 }
 
-test('HTTP failures are EXECUTOR_FAILED (5xx retryable, 4xx not); a dead server too', async () => {
+test('HTTP failures are EXECUTOR_FAILED (5xx retryable, 4xx not); a dead server too', { skip: NEEDS_MODEL }, async () => {
   server.behaviour = 'status500';
   await rejectsWith(client('prompt_logprobs').score(seq, 1, { topK: 2 }), 'EXECUTOR_FAILED', true);
   server.behaviour = 'status400';
@@ -69,7 +70,7 @@ test('HTTP failures are EXECUTOR_FAILED (5xx retryable, 4xx not); a dead server 
   await rejectsWith(new OpenAICompatibleBackend({ baseUrl: url, model: 'm', vocabSize: 512 }).score(seq, 1, { topK: 1 }), 'EXECUTOR_FAILED', true);
 });
 
-test('garbage, truncated, inconsistent or oversized answers are BAD_EVIDENCE', async () => {
+test('garbage, truncated, inconsistent or oversized answers are BAD_EVIDENCE', { skip: NEEDS_MODEL }, async () => {
   for (const [behaviour, mode] of [
     ['garbage', 'prompt_logprobs'],
     ['wrong-token', 'prompt_logprobs'],
@@ -87,7 +88,7 @@ test('garbage, truncated, inconsistent or oversized answers are BAD_EVIDENCE', a
   assert.equal((await client('echo').score(seq, 3, { topK: 3 })).length, seq.length - 3);
 });
 
-test('a server that never answers times out (TIMEOUT, retryable); a caller abort is honoured', async () => {
+test('a server that never answers times out (TIMEOUT, retryable); a caller abort is honoured', { skip: NEEDS_MODEL }, async () => {
   server.behaviour = 'hang';
   const t0 = Date.now();
   await rejectsWith(client('prompt_logprobs', { timeoutMs: 150 }).score(seq, 1, { topK: 1 }), 'TIMEOUT', true);
@@ -97,7 +98,7 @@ test('a server that never answers times out (TIMEOUT, retryable); a caller abort
   await rejectsWith(client('echo').score(seq, 1, { topK: 1, signal: ac.signal }), 'TIMEOUT');
 });
 
-test('bad configuration and arguments are refused before any request', async () => {
+test('bad configuration and arguments are refused before any request', { skip: NEEDS_MODEL }, async () => {
   assert.throws(() => new OpenAICompatibleBackend({ baseUrl: 'not a url', model: 'm', vocabSize: 512 }), { code: 'BAD_CONFIG' });
   assert.throws(() => new OpenAICompatibleBackend({ baseUrl: 'ftp://x', model: 'm', vocabSize: 512 }), { code: 'BAD_CONFIG' });
   assert.throws(() => new OpenAICompatibleBackend({ baseUrl: 'http://x', model: 'm', vocabSize: 0 }), { code: 'BAD_CONFIG' });
@@ -147,7 +148,7 @@ test('property: any JSON answer is either parsed consistently or BAD_EVIDENCE', 
   );
 });
 
-test('score with positions over HTTP returns exactly those positions', async () => {
+test('score with positions over HTTP returns exactly those positions', { skip: NEEDS_MODEL }, async () => {
   server.behaviour = 'ok';
   const some = await client('prompt_logprobs').score(seq, 5, { topK: 2, positions: [30, 7] });
   assert.deepEqual(some.map((s) => s.position), [7, 30]);

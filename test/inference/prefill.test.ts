@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ForwardState, generate, prefill, randomModel, type Accumulation } from '../../src/inference/index.js';
-import { requireModel, PROMPT } from './helpers.js';
+import { requireModel, PROMPT, NEEDS_MODEL } from './helpers.js';
 
 for (const acc of ['float64', 'float32', 'f32x8'] as Accumulation[]) {
-  test(`${acc}: prefill logits equal step-by-step generation logits exactly`, async () => {
+  test(`${acc}: prefill logits equal step-by-step generation logits exactly`, { skip: NEEDS_MODEL }, async () => {
     const m = await requireModel();
     const prompt = m.tokenizer.encode(PROMPT, { bos: true });
     const g = generate(m, prompt, { maxTokens: 60, keepLogits: true, stopAtEos: false, accumulation: acc });
@@ -15,7 +15,7 @@ for (const acc of ['float64', 'float32', 'f32x8'] as Accumulation[]) {
   });
 }
 
-test('logits do not depend on the block size, the from offset or state reuse', async () => {
+test('logits do not depend on the block size, the from offset or state reuse', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const seq = generate(m, m.tokenizer.encode('The cat', { bos: true }), { maxTokens: 45, stopAtEos: false }).tokens;
   const full = prefill(m, seq);
@@ -51,7 +51,7 @@ test('prefill refuses bad tokens and bad ranges with VerdictErrors', async () =>
   assert.throws(() => prefill(m, new Array(513).fill(1)), { code: 'LIMIT_EXCEEDED' });
 });
 
-test('prefill of chosen positions: same rows as a full prefill, only those rows, prefix only', async () => {
+test('prefill of chosen positions: same rows as a full prefill, only those rows, prefix only', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const seq = generate(m, m.tokenizer.encode(PROMPT, { bos: true }), { maxTokens: 60, stopAtEos: false }).tokens;
   const full = prefill(m, seq);
@@ -68,7 +68,7 @@ test('prefill of chosen positions: same rows as a full prefill, only those rows,
   assert.deepEqual(prefill(m, other, { positions: [40] }).row(40), full.row(40));
 });
 
-test('a position computed from imported KV records equals the full computation; a tampered record changes it', async () => {
+test('a position computed from imported KV records equals the full computation; a tampered record changes it', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const seq = generate(m, m.tokenizer.encode('The dog', { bos: true }), { maxTokens: 50, stopAtEos: false }).tokens;
   const full = prefill(m, seq);

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import {
   generate, prefill, sampleFromLogits, samplingUniform, logSoftmax, topK, argmax, SAMPLING_PRNG,
 } from '../../src/inference/index.js';
-import { requireModel, PROMPT } from './helpers.js';
+import { requireModel, PROMPT, NEEDS_MODEL } from './helpers.js';
 
 const SEED = Uint8Array.from({ length: 32 }, (_, i) => i);
 
@@ -88,7 +88,7 @@ test('logSoftmax and topK', () => {
   assert.equal(topK(lp, 10).length, 4);
 });
 
-test('seeded generation replays at every position from an independent prefill', async () => {
+test('seeded generation replays at every position from an independent prefill', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const prompt = m.tokenizer.encode(PROMPT, { bos: true });
   const seed = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
@@ -111,7 +111,7 @@ test('seeded generation replays at every position from an independent prefill', 
   assert.notDeepEqual(hot.completion, g.completion);
 });
 
-test('a float32 provider replays from float64 logits wherever u is not within 1e-3 of an interval edge', async () => {
+test('a float32 provider replays from float64 logits wherever u is not within 1e-3 of an interval edge', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const prompt = m.tokenizer.encode('Tom had a red ball', { bos: true });
   const seed = Uint8Array.from({ length: 32 }, (_, i) => (i * 37) & 255);
@@ -129,7 +129,7 @@ test('a float32 provider replays from float64 logits wherever u is not within 1e
   assert.ok(clear > 120, `only ${clear} unambiguous positions`);
 });
 
-test('generate validates its options', async () => {
+test('generate validates its options', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   assert.throws(() => generate(m, [1], { maxTokens: 3, temperature: 0.5 }), { code: 'BAD_INPUT' });
   assert.throws(() => generate(m, [1], { maxTokens: -1 }), { code: 'BAD_INPUT' });

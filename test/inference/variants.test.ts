@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dropLayers, generate, perturbWeights, prefill, tokenLogprob } from '../../src/inference/index.js';
-import { maxAbsDiff, requireModel, PROMPT } from './helpers.js';
+import { maxAbsDiff, requireModel, PROMPT, NEEDS_MODEL } from './helpers.js';
 
-test('perturbWeights: seeded, every weight moved by about the relative amount, outputs measurably off', async () => {
+test('perturbWeights: seeded, every weight moved by about the relative amount, outputs measurably off', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const p = perturbWeights(m, 0.01, 1);
   const again = perturbWeights(m, 0.01, 1);
@@ -35,7 +35,7 @@ test('perturbWeights: seeded, every weight moved by about the relative amount, o
   assert.throws(() => perturbWeights(m, -1), { code: 'BAD_INPUT' });
 });
 
-test('dropLayers: fewer layers, different outputs; bad layer lists are refused', async () => {
+test('dropLayers: fewer layers, different outputs; bad layer lists are refused', { skip: NEEDS_MODEL }, async () => {
   const m = await requireModel();
   const d = dropLayers(m, [2, 4]);
   assert.equal(d.config.numLayers, 3);

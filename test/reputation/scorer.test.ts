@@ -176,7 +176,7 @@ test('memory and SQLite stores give the same scorer behaviour for any sequence o
         (steps) => {
           const clockA = new ManualClock(0);
           const clockB = new ManualClock(0);
-          const sqlite = new SqliteReputationStore(join(dir, `p${n++}.db`));
+          const sqlite = new SqliteReputationStore(join(dir, `p${n++}.db`), { synchronous: 'NORMAL' });
           const a = new ReputationScorer({ store: new MemoryReputationStore(), clock: clockA });
           const b = new ReputationScorer({ store: sqlite, clock: clockB });
           try {

@@ -1,5 +1,7 @@
 import {
   VerdictError,
+  canonicalBytes,
+  canonicalize,
   fromHex,
   hashCanonical,
   isVerdictError,
@@ -8,6 +10,7 @@ import {
   silentLogger,
   systemClock,
   toVerdictError,
+  utf8,
   verdictOutcome,
   type Clock,
   type Decision,
@@ -21,7 +24,6 @@ import {
   VERDICT_BUNDLE_FORMAT,
   ZERO32,
   deriveSeed,
-  evidenceContentId,
   parseDisputeEvidence,
   sameParty,
   unverifiableDecision,
@@ -252,7 +254,9 @@ export class DisputeEngine {
     } catch (e) {
       return this.unusable(d, (e as Error).message, null, sha256Hex(raw));
     }
-    const contentId = evidenceContentId(value);
+    // canonical bytes once: their sha256 is the content id, and they are what the store keeps
+    const canonical = canonicalBytes(value);
+    const contentId = sha256Hex(canonical);
     if (d.evidenceId && d.evidenceId !== contentId && d.evidenceId !== sha256Hex(raw)) {
       return this.unusable(d, `evidence does not match the on-chain commitment ${d.evidenceId} (got ${contentId})`, value, contentId);
     }
@@ -264,7 +268,7 @@ export class DisputeEngine {
     }
     const problem = this.bindingProblem(d, doc);
     if (problem) return this.unusable(d, problem, value, contentId, doc.job.type);
-    const obj = this.o.evidenceStore.putJson(value);
+    const obj = this.o.evidenceStore.put(canonical);
     this.move(d, 'evidence_fetched', { contentId: obj.id, size: obj.size, jobType: doc.job.type }, (s) => {
       s.putEvidence(d.id, { contentId: obj.id, path: obj.path, size: obj.size, fetchedAt: this.clock.now() });
       s.setJobType(d.id, doc.job.type);
@@ -509,14 +513,13 @@ export class DisputeEngine {
     const dec = this.store.decision(d.id);
     if (!dec) throw new VerdictError('INTERNAL', `dispute ${d.id} has a verdict without a decision`);
     const ev = this.store.evidence(d.id);
-    let disputeEvidence: JsonValue | null = null;
-    if (ev) disputeEvidence = parseJson(this.o.evidenceStore.get(ev.contentId), { maxBytes: this.o.evidenceStore.maxBytes });
+    // the stored evidence already is canonical JSON: it is spliced into the bundle as it is, not re-encoded
+    const evidenceText = ev ? Buffer.from(this.o.evidenceStore.get(ev.contentId)).toString('utf8') : null;
     const extra = dec.policyJson ? (JSON.parse(dec.policyJson) as { policy: JsonValue; adaptiveProbability: number }) : null;
     const problem = extra ? null : (dec.decision.reasons[0] ?? 'unverifiable');
-    const bundle: VerdictBundle = {
+    const bundle: Omit<VerdictBundle, 'disputeEvidence'> = {
       format: VERDICT_BUNDLE_FORMAT,
       v: 1,
-      disputeEvidence,
       evidenceProblem: problem,
       evidenceHash: payload.evidenceHash,
       policy: extra?.policy ?? null,
@@ -536,7 +539,7 @@ export class DisputeEngine {
         postedBy,
       },
     };
-    return this.o.evidenceStore.putJson(bundle).id;
+    return this.o.evidenceStore.put(utf8(canonicalBundle(bundle, evidenceText))).id;
   }
 
   /**
@@ -564,6 +567,18 @@ export class DisputeEngine {
       await sleep(wait, signal);
     }
   }
+}
+
+/**
+ * Canonical JSON (RFC 8785) of a verdict bundle whose `disputeEvidence` is given as canonical text: the top-level
+ * keys are sorted like canonicalize() sorts them, and the evidence — often megabytes — is copied, not re-encoded.
+ */
+export function canonicalBundle(bundle: Omit<VerdictBundle, 'disputeEvidence'>, evidenceText: string | null): string {
+  const all: Record<string, unknown> = { ...bundle, disputeEvidence: null };
+  const parts = Object.keys(all)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${k === 'disputeEvidence' ? (evidenceText ?? 'null') : canonicalize(all[k])}`);
+  return `{${parts.join(',')}}`;
 }
 
 function clamp01(x: number): number {

@@ -71,3 +71,16 @@ test('job ids, outcome codes and seeds', () => {
   assert.notEqual(s1, deriveSeed(keccak256Hex('b1'), keccak256Hex('y')));
   assert.equal(s1, deriveSeed(keccak256Hex('b1'), h));
 });
+
+test('canonicalBundle splices canonical evidence text exactly as canonicalize() would encode the whole bundle', async () => {
+  const { canonicalBundle } = await import('../../src/mediator/engine.js');
+  const { canonicalize } = await import('../../src/core/index.js');
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 5 }), (evidence, rest) => {
+      const base = { ...rest, format: 'verdict.verdict-bundle', v: 1 } as never;
+      assert.equal(canonicalBundle(base, canonicalize(evidence)), canonicalize({ ...(base as object), disputeEvidence: evidence }));
+      assert.equal(canonicalBundle(base, null), canonicalize({ ...(base as object), disputeEvidence: null }));
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -377,7 +377,32 @@ function makeF32(lanes8: boolean): Kernels<Float32Array> {
             }
           }
           for (; p < nPos; p++) {
-            for (let i = 0; i < d; i++) out[outOff + p * d + i] = dotF32(w, wOff + i * n, x, xOff + p * n, n);
+            // One position: 4 rows at a time (as in F64), each row summed in index order.
+            const x0 = xOff + p * n;
+            const o = outOff + p * d;
+            let i = 0;
+            for (; i + 4 <= d; i += 4) {
+              const r0 = wOff + i * n;
+              const r1 = r0 + n;
+              const r2 = r1 + n;
+              const r3 = r2 + n;
+              let a0 = 0;
+              let a1 = 0;
+              let a2 = 0;
+              let a3 = 0;
+              for (let j = 0; j < n; j++) {
+                const xj = x[x0 + j]!;
+                a0 = fr(a0 + fr(w[r0 + j]! * xj));
+                a1 = fr(a1 + fr(w[r1 + j]! * xj));
+                a2 = fr(a2 + fr(w[r2 + j]! * xj));
+                a3 = fr(a3 + fr(w[r3 + j]! * xj));
+              }
+              out[o + i] = a0;
+              out[o + i + 1] = a1;
+              out[o + i + 2] = a2;
+              out[o + i + 3] = a3;
+            }
+            for (; i < d; i++) out[o + i] = dotF32(w, wOff + i * n, x, x0, n);
           }
         },
 
@@ -400,10 +425,29 @@ function makeF32(lanes8: boolean): Kernels<Float32Array> {
           const qo = p * dim + h * headSize;
           const ho = ((h / kvMul) | 0) * headSize;
           let max = -Infinity;
-          for (let t = 0; t <= pos; t++) {
-            const s = fr(dot(q, qo, keys, layerOff + t * kvDim + ho, headSize) / scale);
-            att[t] = s;
-            if (s > max) max = s;
+          if (!lanes8 && headSize === 8) {
+            // Unrolled strict float32 dot product of head size 8, in index order.
+            const q0 = q[qo]!, q1 = q[qo + 1]!, q2 = q[qo + 2]!, q3 = q[qo + 3]!; // prettier-ignore
+            const q4 = q[qo + 4]!, q5 = q[qo + 5]!, q6 = q[qo + 6]!, q7 = q[qo + 7]!; // prettier-ignore
+            for (let t = 0, ko = layerOff + ho; t <= pos; t++, ko += kvDim) {
+              let s = fr(q0 * keys[ko]!);
+              s = fr(s + fr(q1 * keys[ko + 1]!));
+              s = fr(s + fr(q2 * keys[ko + 2]!));
+              s = fr(s + fr(q3 * keys[ko + 3]!));
+              s = fr(s + fr(q4 * keys[ko + 4]!));
+              s = fr(s + fr(q5 * keys[ko + 5]!));
+              s = fr(s + fr(q6 * keys[ko + 6]!));
+              s = fr(s + fr(q7 * keys[ko + 7]!));
+              s = fr(s / scale);
+              att[t] = s;
+              if (s > max) max = s;
+            }
+          } else {
+            for (let t = 0; t <= pos; t++) {
+              const s = fr(dot(q, qo, keys, layerOff + t * kvDim + ho, headSize) / scale);
+              att[t] = s;
+              if (s > max) max = s;
+            }
           }
           let sum = 0;
           for (let t = 0; t <= pos; t++) {
@@ -412,11 +456,34 @@ function makeF32(lanes8: boolean): Kernels<Float32Array> {
             sum = fr(sum + e);
           }
           for (let t = 0; t <= pos; t++) att[t] = att[t]! / sum;
-          for (let i = 0; i < headSize; i++) out[qo + i] = 0;
-          for (let t = 0; t <= pos; t++) {
-            const vo = layerOff + t * kvDim + ho;
-            const a = att[t]!;
-            for (let i = 0; i < headSize; i++) out[qo + i] = out[qo + i]! + fr(a * values[vo + i]!);
+          if (headSize === 8) {
+            let o0 = 0, o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0; // prettier-ignore
+            for (let t = 0, vo = layerOff + ho; t <= pos; t++, vo += kvDim) {
+              const a = att[t]!;
+              o0 = fr(o0 + fr(a * values[vo]!));
+              o1 = fr(o1 + fr(a * values[vo + 1]!));
+              o2 = fr(o2 + fr(a * values[vo + 2]!));
+              o3 = fr(o3 + fr(a * values[vo + 3]!));
+              o4 = fr(o4 + fr(a * values[vo + 4]!));
+              o5 = fr(o5 + fr(a * values[vo + 5]!));
+              o6 = fr(o6 + fr(a * values[vo + 6]!));
+              o7 = fr(o7 + fr(a * values[vo + 7]!));
+            }
+            out[qo] = o0;
+            out[qo + 1] = o1;
+            out[qo + 2] = o2;
+            out[qo + 3] = o3;
+            out[qo + 4] = o4;
+            out[qo + 5] = o5;
+            out[qo + 6] = o6;
+            out[qo + 7] = o7;
+          } else {
+            for (let i = 0; i < headSize; i++) out[qo + i] = 0;
+            for (let t = 0; t <= pos; t++) {
+              const vo = layerOff + t * kvDim + ho;
+              const a = att[t]!;
+              for (let i = 0; i < headSize; i++) out[qo + i] = out[qo + i]! + fr(a * values[vo + i]!);
+            }
           }
         }
       }

@@ -26,7 +26,8 @@ import type {
 import { MediationClient } from './contract.js';
 import { checkPayload, packSignatures, recoverSigner, signVerdictWith, verdictDigest } from './eip712.js';
 import { loadKeyFile } from './keyfile.js';
-import { POLLING_INTERVAL_MS, createProvider, probeChainId, sleep, toChainError, withRetry, type RetryOptions } from './rpc.js';
+import { ContractHandle } from './handle.js';
+import { createProvider, probeChainId, withRetry, type RetryOptions } from './rpc.js';
 
 export interface ChainPortOptions {
   rpcUrl: string;
@@ -88,18 +89,13 @@ export async function connectChainPort(options: ChainPortOptions): Promise<Ether
   return port;
 }
 
-interface Sent {
-  nonce: number;
-  raw: Hex;
-}
-
 export class EthersChainPort implements ChainPort {
   readonly client: MediationClient;
   private readonly log: Logger;
   private readonly retry: RetryOptions;
   private readonly gas: { base: number; perSignature: number };
-  /** Transactions this process prepared, by hash: their nonces tell "dropped" from "pending". */
-  private readonly prepared = new Map<string, Sent>();
+  /** Prepare / broadcast / confirm flow shared with the Lilypad adapter. */
+  readonly handle: ContractHandle;
   private quorum: number | undefined;
 
   constructor(
@@ -113,6 +109,7 @@ export class EthersChainPort implements ChainPort {
     this.retry = { ...options.retry, logger: this.log };
     this.gas = options.verdictGas ?? DEFAULT_VERDICT_GAS;
     this.client = new MediationClient(provider, wallet, contract, chainId, { retry: this.retry, logger: this.log });
+    this.handle = new ContractHandle(provider, wallet, contract, chainId, this.client.iface, { retry: this.retry, logger: this.log });
   }
 
   get address(): string {
@@ -252,73 +249,15 @@ export class EthersChainPort implements ChainPort {
       payload.evidenceHash,
       packSignatures(sigs),
     ]) as Hex;
-    const nonce = await this.client.sender.pendingNonce();
-    const gasLimit = BigInt(this.gas.base + this.gas.perSignature * sigs.length);
-    const { raw, hash } = await this.client.sender.sign(this.contract, data, gasLimit, nonce);
-    this.prepared.set(hash, { nonce, raw });
-    return { txHash: hash, raw, nonce };
+    return this.handle.prepare(data, BigInt(this.gas.base + this.gas.perSignature * sigs.length));
   }
 
   async broadcast(tx: PreparedTx): Promise<Bytes32> {
-    this.prepared.set(tx.txHash, { nonce: tx.nonce, raw: tx.raw });
-    try {
-      await this.rpc('eth_sendRawTransaction', () => this.provider.send('eth_sendRawTransaction', [tx.raw]));
-      return tx.txHash;
-    } catch (e) {
-      const msg = (e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}` : String(e)).toLowerCase();
-      // The node has it, or it is mined, or its nonce went to another tx: all "sent" for the caller.
-      if (/already known|already imported|nonce too low|nonce has already been used|nonce_expired|replacement transaction underpriced/.test(msg)) {
-        return tx.txHash;
-      }
-      throw toChainError(e, 'broadcast verdict', this.client.iface);
-    }
+    return this.handle.broadcast(tx);
   }
 
   async waitConfirmed(txHash: Bytes32, depth: number, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TxOutcome> {
-    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-    let unknownPolls = 0;
-    for (;;) {
-      if (options.signal?.aborted) throw new VerdictError('TIMEOUT', 'waiting for confirmation was aborted');
-      const receipt = await this.rpc('eth_getTransactionReceipt', () => this.provider.getTransactionReceipt(txHash));
-      if (receipt) {
-        unknownPolls = 0;
-        const head = await this.headBlock();
-        if (receipt.blockNumber <= head - Math.max(0, depth)) {
-          // the receipt must still be on the canonical chain (a reorg may have replaced its block)
-          const block = await this.rpc('eth_getBlockByNumber', () => this.provider.getBlock(receipt.blockNumber));
-          if (block?.hash === receipt.blockHash) {
-            if (receipt.status === 1) return { status: 'confirmed', blockNumber: receipt.blockNumber };
-            return { status: 'reverted', blockNumber: receipt.blockNumber, reason: await this.revertReason(txHash, receipt.blockNumber) };
-          }
-        }
-      } else {
-        const tx = await this.rpc('eth_getTransactionByHash', () => this.provider.getTransaction(txHash));
-        if (!tx) {
-          // Unknown to the node: dropped when its nonce is used by another tx, or when it stays unknown.
-          const sent = this.prepared.get(txHash);
-          const latest = await this.rpc('eth_getTransactionCount', () => this.provider.getTransactionCount(this.address, 'latest'));
-          unknownPolls++;
-          if ((sent && latest > sent.nonce) || unknownPolls >= 20) return { status: 'dropped' };
-        } else {
-          unknownPolls = 0;
-        }
-      }
-      if (Date.now() > deadline) return { status: 'dropped' };
-      await sleep(POLLING_INTERVAL_MS, options.signal).catch(() => undefined);
-    }
-  }
-
-  /** Replays a failed transaction at its parent block to name the contract's error. */
-  private async revertReason(txHash: Bytes32, blockNumber: number): Promise<string> {
-    try {
-      const tx = await this.provider.getTransaction(txHash);
-      if (!tx) return 'reverted';
-      await this.provider.call({ from: tx.from, to: tx.to, data: tx.data, value: tx.value, blockTag: blockNumber - 1 });
-      return 'reverted';
-    } catch (e) {
-      const err = toChainError(e, 'replay', this.client.iface);
-      return String(err.details.revert ?? err.message);
-    }
+    return this.handle.waitConfirmed(txHash, depth, options);
   }
 
   async close(): Promise<void> {

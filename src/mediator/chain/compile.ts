@@ -32,13 +32,16 @@ export interface Artifact {
   bytecode: Hex;
   deployedBytecode: Hex;
   compiler: { version: string; settings: typeof SOLC_SETTINGS };
-  /** sha256 over the sorted (name, content) pairs of every source the compiler read, imports included. */
+  /** sha256 over the sorted (name, keccak256) pairs of the sources this contract was built from (solc metadata). */
   sourcesHash: Hex;
 }
 
 interface SolcOutput {
   errors?: { severity: string; formattedMessage: string; type: string }[];
-  contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+  contracts?: Record<
+    string,
+    Record<string, { abi: unknown[]; metadata: string; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+  >;
 }
 
 interface Solc {
@@ -95,28 +98,21 @@ export function compileContracts(options: { contractsDir?: string; sources?: str
   const started = performance.now();
   const contractsDir = options.contractsDir ?? CONTRACTS_DIR;
   const names = options.sources ?? listSources(contractsDir);
-  const read = new Map<string, string>();
   const sources: Record<string, { content: string }> = {};
-  for (const name of names) {
-    const content = readFileSync(join(contractsDir, name), 'utf8');
-    sources[name] = { content };
-    read.set(name, content);
-  }
+  for (const name of names) sources[name] = { content: readFileSync(join(contractsDir, name), 'utf8') };
   const input = {
     language: 'Solidity',
     sources,
     settings: {
       ...SOLC_SETTINGS,
-      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+      outputSelection: { '*': { '*': ['abi', 'metadata', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
     },
   };
   const solc = loadSolc();
   const raw = solc.compile(JSON.stringify(input), {
     import: (path: string) => {
       try {
-        const contents = readFileSync(resolveImport(path, contractsDir), 'utf8');
-        read.set(path, contents);
-        return { contents };
+        return { contents: readFileSync(resolveImport(path, contractsDir), 'utf8') };
       } catch (e) {
         return { error: `cannot read ${path}: ${(e as Error).message}` };
       }
@@ -130,15 +126,11 @@ export function compileContracts(options: { contractsDir?: string; sources?: str
     });
   }
   const warnings = (output.errors ?? []).filter((e) => e.severity !== 'error').map((e) => e.formattedMessage);
-  const hash = createHash('sha256');
-  for (const [name, content] of [...read.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    hash.update(`${name}\0${content}\0`);
-  }
-  const sourcesHash = `0x${hash.digest('hex')}` as Hex;
   const artifacts: Record<string, Artifact> = {};
   for (const sourceName of names) {
     for (const [contractName, c] of Object.entries(output.contracts?.[sourceName] ?? {})) {
-      if (c.evm.bytecode.object.length === 0) continue; // interfaces and abstract contracts
+      // interfaces, abstract contracts and type-only libraries have nothing to deploy or call
+      if (c.evm.bytecode.object.length === 0 || c.abi.length === 0) continue;
       if (artifacts[contractName]) throw new VerdictError('DUPLICATE', `two contracts named ${contractName}`);
       artifacts[contractName] = {
         format: 'verdict-artifact',
@@ -149,11 +141,18 @@ export function compileContracts(options: { contractsDir?: string; sources?: str
         bytecode: `0x${c.evm.bytecode.object}`,
         deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
         compiler: { version: solc.version(), settings: SOLC_SETTINGS },
-        sourcesHash,
+        sourcesHash: sourcesHashOf(c.metadata),
       };
     }
   }
   return { artifacts, warnings, ms: performance.now() - started };
+}
+
+function sourcesHashOf(metadata: string): Hex {
+  const meta = JSON.parse(metadata) as { sources: Record<string, { keccak256: string }> };
+  const hash = createHash('sha256');
+  for (const name of Object.keys(meta.sources).sort()) hash.update(`${name}\0${meta.sources[name]!.keccak256}\0`);
+  return `0x${hash.digest('hex')}`;
 }
 
 export function writeArtifacts(artifacts: Record<string, Artifact>, dir = ARTIFACTS_DIR): string[] {

@@ -44,12 +44,43 @@ export const F64: Kernels<Float64Array> = {
   matmul(out, outOff, x, xOff, nPos, w, wOff, n, d) {
     let p = 0;
     for (; p + 4 <= nPos; p += 4) {
+      // 4 positions × 2 rows: 8 independent sums, each weight and activation loaded once per tile.
       const x0 = xOff + p * n;
       const x1 = x0 + n;
       const x2 = x1 + n;
       const x3 = x2 + n;
       const o = outOff + p * d;
-      for (let i = 0; i < d; i++) {
+      let i = 0;
+      for (; i + 2 <= d; i += 2) {
+        const r0 = wOff + i * n;
+        const r1 = r0 + n;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0; // prettier-ignore
+        for (let j = 0; j < n; j++) {
+          const u = w[r0 + j]!;
+          const v = w[r1 + j]!;
+          const y0 = x[x0 + j]!;
+          const y1 = x[x1 + j]!;
+          const y2 = x[x2 + j]!;
+          const y3 = x[x3 + j]!;
+          a0 += u * y0;
+          a1 += u * y1;
+          a2 += u * y2;
+          a3 += u * y3;
+          b0 += v * y0;
+          b1 += v * y1;
+          b2 += v * y2;
+          b3 += v * y3;
+        }
+        out[o + i] = a0;
+        out[o + d + i] = a1;
+        out[o + 2 * d + i] = a2;
+        out[o + 3 * d + i] = a3;
+        out[o + i + 1] = b0;
+        out[o + d + i + 1] = b1;
+        out[o + 2 * d + i + 1] = b2;
+        out[o + 3 * d + i + 1] = b3;
+      }
+      for (; i < d; i++) {
         const row = wOff + i * n;
         let a0 = 0;
         let a1 = 0;

@@ -152,6 +152,8 @@ export interface ForgedRunOptions {
   previous?: HonestRun;
   /** The smaller board the forger actually has (scaled/smaller-gpu); default by claimed board. */
   actual?: string;
+  /** A more careful forger: also rescales SM clocks when scaling to a bigger board. */
+  careful?: boolean;
   type?: string;
 }
 
@@ -183,7 +185,7 @@ export async function forgedRun(kind: TelemetryForgery, o: ForgedRunOptions): Pr
     }
     case 'scaled-to-bigger-gpu': {
       const actual = o.actual ?? smallerBoard(claimed.id);
-      return { job, nonce, trace: await sign(scaleToBiggerGpu(own(o.seed, actual).samples, actual, claimed, { seed: o.seed })) };
+      return { job, nonce, trace: await sign(scaleToBiggerGpu(own(o.seed, actual).samples, actual, claimed, { seed: o.seed, scaleClocks: o.careful ?? false })) };
     }
     case 'smaller-gpu': {
       const actual = o.actual ?? (claimed.id.startsWith('h100') ? 'l4' : 't4');

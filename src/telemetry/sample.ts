@@ -55,3 +55,57 @@ export const telemetrySampleSchema = z
 export function sampleBytes(sample: TelemetrySample): Uint8Array {
   return canonicalBytes(sample as never);
 }
+
+const NUMERIC: readonly [keyof TelemetrySample, number, number][] = [
+  ['powerW', 0, 5000],
+  ['smClockMHz', 0, 10_000],
+  ['utilGpuPct', 0, 100],
+  ['utilMemPct', 0, 100],
+  ['memUsedMiB', 0, 1e7],
+  ['memTotalMiB', 0, 1e7],
+  ['tempC', -60, 200],
+];
+const KEYS = new Set(['t', 'uuid', 'serial', 'name', 'pstate', 'energyMilliJ', ...NUMERIC.map(([k]) => k)]);
+const UUID_RE = /^[\x21-\x7e]{1,96}$/;
+const TEXT_RE = /^[\x20-\x7e]+$/;
+const PSTATE_RE = /^P\d{1,2}$/;
+
+/**
+ * Exactly the rules of `telemetrySampleSchema`, written out by hand: hour-long traces have tens of thousands of
+ * samples and this is ~10× faster than the schema (the two are property-tested to agree). Returns the sample
+ * (a fresh object holding only its known keys) or the reason it is invalid.
+ */
+export function checkSample(raw: unknown): TelemetrySample | string {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'expected an object';
+  const r = raw as Record<string, unknown>;
+  for (const k in r) if (!KEYS.has(k)) return `unknown field "${k}"`;
+  const t = r.t;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 1e14) return 't: expected an integer in [0, 1e14]';
+  if (typeof r.uuid !== 'string' || !UUID_RE.test(r.uuid)) return 'uuid: expected 1–96 printable ASCII characters without spaces';
+  if (r.serial !== null && (typeof r.serial !== 'string' || r.serial.length < 1 || r.serial.length > 64 || !TEXT_RE.test(r.serial))) return 'serial: expected null or printable ASCII (1–64)';
+  if (typeof r.name !== 'string' || r.name.length < 1 || r.name.length > 96 || !TEXT_RE.test(r.name)) return 'name: expected printable ASCII (1–96)';
+  for (const [k, lo, hi] of NUMERIC) {
+    const v = r[k];
+    if (v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) return `${k}: expected null or a number in [${lo}, ${hi}]`;
+  }
+  if (r.pstate !== null && (typeof r.pstate !== 'string' || !PSTATE_RE.test(r.pstate))) return 'pstate: expected null or P0..P15';
+  const e = r.energyMilliJ;
+  if (e !== undefined && (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0)) return 'energyMilliJ: expected a non-negative safe integer';
+  const out: TelemetrySample = {
+    t,
+    uuid: r.uuid,
+    serial: r.serial as string | null,
+    name: r.name,
+    powerW: r.powerW as number | null,
+    smClockMHz: r.smClockMHz as number | null,
+    utilGpuPct: r.utilGpuPct as number | null,
+    utilMemPct: r.utilMemPct as number | null,
+    memUsedMiB: r.memUsedMiB as number | null,
+    memTotalMiB: r.memTotalMiB as number | null,
+    tempC: r.tempC as number | null,
+    pstate: r.pstate as string | null,
+  };
+  if (e !== undefined) out.energyMilliJ = e as number;
+  return out;
+}

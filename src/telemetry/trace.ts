@@ -12,7 +12,7 @@ import {
   z,
   type Hex,
 } from '../core/index.js';
-import { telemetrySampleSchema, type TelemetrySample } from './sample.js';
+import { checkSample, type TelemetrySample } from './sample.js';
 import type { TraceSigner } from './signer.js';
 
 /**
@@ -155,7 +155,8 @@ export class TraceBuilder {
 
   /** Appends a sample; refuses one that is malformed or not later than the previous one. */
   push(sample: TelemetrySample): void {
-    const s = parseWith(telemetrySampleSchema, sample, { source: 'telemetry sample', code: 'BAD_INPUT' }) as TelemetrySample;
+    const s = checkSample(sample);
+    if (typeof s === 'string') throw new VerdictError('BAD_INPUT', `telemetry sample: ${s}`);
     const last = this.samples[this.samples.length - 1];
     if (last && s.t <= last.t) throw new VerdictError('BAD_INPUT', `telemetry sample at ${s.t} is not after the previous one (${last.t})`);
     this.samples.push(s);
@@ -255,16 +256,10 @@ export function parseSignedTrace(raw: unknown, options: ParseTraceOptions = {}):
   const summary = parseWith(summarySchema, r.summary, { source: 'trace.summary', code: 'BAD_EVIDENCE' }) as TraceSummary;
   if (!isHex(r.signature, 65)) throw new VerdictError('BAD_EVIDENCE', 'trace.signature: expected 65-byte hex');
   const samples: TelemetrySample[] = new Array(r.samples.length);
-  const sampleSchemaParse = telemetrySampleSchema.safeParse.bind(telemetrySampleSchema);
   for (let i = 0; i < r.samples.length; i++) {
-    const res = sampleSchemaParse(r.samples[i]);
-    if (!res.success) {
-      const issue = res.error.issues[0]!;
-      throw new VerdictError('BAD_EVIDENCE', `trace.samples[${i}].${issue.path.join('.') || '(sample)'}: ${issue.message}`, {
-        details: { index: i },
-      });
-    }
-    samples[i] = res.data as TelemetrySample;
+    const s = checkSample(r.samples[i]);
+    if (typeof s === 'string') throw new VerdictError('BAD_EVIDENCE', `trace.samples[${i}]: ${s}`, { details: { index: i } });
+    samples[i] = s;
   }
   return { format: TRACE_FORMAT, v: TRACE_VERSION, genesis, samples, summary, signature: r.signature as Hex };
 }

@@ -6,6 +6,8 @@ import { VerdictError, canonicalize, toHex } from '../../src/core/index.js';
 import {
   TraceBuilder,
   canonicalSample,
+  checkSample,
+  telemetrySampleSchema,
   checkChain,
   generateTrace,
   parseSignedTrace,
@@ -156,4 +158,34 @@ test('property: garbage traces give a VerdictError with a code, never a crash', 
   assert.throws(() => parseSignedTrace(good, { maxSamples: 10 }), (e: unknown) => e instanceof VerdictError && e.code === 'LIMIT_EXCEEDED');
   assert.throws(() => parseSignedTrace({ ...good, v: 2 }), (e: unknown) => e instanceof VerdictError && e.code === 'UNSUPPORTED');
   assert.throws(() => parseSignedTrace({ ...good, signature: toHex(new Uint8Array(64)) }), (e: unknown) => e instanceof VerdictError && e.code === 'BAD_EVIDENCE');
+});
+
+test('property: the hand-written sample check accepts and refuses exactly what the schema does', () => {
+  const valid = samples[7]!;
+  const fieldArb = fc.oneof(
+    fc.anything({ maxDepth: 1 }),
+    fc.constantFrom(null, undefined, -1, 0, 100, 101, 1e14, 1e14 + 1, 5000.5, Infinity, NaN, 1.5, 'P0', 'P16', 'P100', '', ' ', 'GPU-x', 'a b', '\u00e9'),
+    fc.double(),
+    fc.integer(),
+    fc.string({ maxLength: 100 }),
+  );
+  const keys = [...Object.keys(valid), 'energyMilliJ', 'extra'];
+  fc.assert(
+    fc.property(fc.constantFrom(...keys), fieldArb, fc.boolean(), (key, value, drop) => {
+      const raw: Record<string, unknown> = { ...valid };
+      if (drop) delete raw[key];
+      else raw[key] = value;
+      const fast = checkSample(raw);
+      const slow = telemetrySampleSchema.safeParse(raw);
+      assert.equal(typeof fast !== 'string', slow.success, `${key}=${String(value)} drop=${drop}: fast ${JSON.stringify(fast)}`);
+      if (slow.success) assert.deepEqual(JSON.parse(JSON.stringify(fast)), JSON.parse(JSON.stringify(slow.data)));
+    }),
+    { numRuns: 3000 },
+  );
+  fc.assert(
+    fc.property(fc.anything({ maxDepth: 2 }), (raw) => {
+      assert.equal(typeof checkSample(raw) !== 'string', telemetrySampleSchema.safeParse(raw).success);
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { sha256, silentLogger, systemClock, utf8, type Decision } from '../core/index.js';
 import { evaluatePolicy, loadPolicyFile } from '../policy/index.js';
 import { VerifierRegistry } from '../verifiers/index.js';
+import { existsSync } from 'node:fs';
+import { defaultModelPath } from '../inference/index.js';
+import { createFheDemo } from './fhe.js';
 import { createRerunDemo } from './rerun.js';
+import { createSpotSampleDemo } from './spot-sample.js';
+import { createTelemetryDemo } from './telemetry.js';
+import { createZkDemo } from './zk.js';
 import { renderTable } from './table.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
 
@@ -55,9 +61,13 @@ function summarise(results: DemoResult[]): { table: string; wrong: number } {
 async function main(): Promise<number> {
   const outDir = join(repoRoot, '.verdict', 'demo');
   mkdirSync(outDir, { recursive: true });
-  const ctx: DemoContext = { logger: silentLogger, clock: systemClock, workDir: outDir };
+  const modelPath = defaultModelPath();
+  const ctx: DemoContext = { logger: silentLogger, clock: systemClock, workDir: outDir, ...(existsSync(modelPath) ? { modelPath } : {}) };
+  if (!ctx.modelPath) {
+    process.stdout.write(`note: the real model is absent (${modelPath}); LLM jobs use a seeded RANDOM-WEIGHT model of the same architecture.\n      Set VERDICT_MODEL to tinystories_260k_v1.bin (see docs/inference.md).\n`);
+  }
   const started = performance.now();
-  const results = await runDemo(ctx, [createRerunDemo()]);
+  const results = await runDemo(ctx, [createRerunDemo(), createSpotSampleDemo(), createZkDemo(), createFheDemo()]);
   const { table, wrong } = summarise(results);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const summary = `${results.length} jobs, ${results.filter((r) => r.decision.outcome === 'reject').length} rejected, ${wrong} wrong decisions, ${seconds} s`;

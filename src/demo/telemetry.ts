@@ -331,3 +331,17 @@ export async function* honestCorpus(n: number, options: { seed?: string; start?:
     yield { ...run, profile, load };
   }
 }
+
+/**
+ * The blended check for llm-inference (the rule to list in policies/llm-inference.yaml once the llm-inference
+ * demo registers the telemetry verifier and hands in `telemetry` evidence): never required, drawn as often as
+ * reputation asks, and too light to reject on its own (0.5 × confidence ≤ 0.95 < rejectWeight 1).
+ */
+export const LLM_TELEMETRY_RULE = {
+  id: 'telemetry',
+  required: false,
+  probability: 'adaptive',
+  weight: 0.5,
+  budgetMs: 30_000,
+  options: { periodMs: TELEMETRY_PERIOD_MS },
+} as const;

@@ -10,9 +10,10 @@
  */
 import { cpus } from 'node:os';
 import { sha256 } from '../src/core/index.js';
-import { ForwardState, generate } from '../src/inference/index.js';
+import { ForwardState, LocalBackend, generate } from '../src/inference/index.js';
 import { binomialDetection, commitRevealTranscript, commitSecret, finiteDetection, hypergeometricDetection, samplesNeededBinomial, samplesNeededHypergeometric } from '../src/sampling/index.js';
 import {
+  checkGreedy,
   claimFor,
   commitLlmBatch,
   commitLlmOutput,
@@ -29,6 +30,9 @@ import { ALL_CHEATS, createLlmWorld, honest, isRandomFallback, makeLlmJob, spotS
 import { silentLogger, systemClock, type Claim, type Finding, type Hex } from '../src/core/index.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only=A,C` runs just those sections. */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const section = (name: string) => !only || only.includes(name);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -52,7 +56,7 @@ console.log(`model: ${w.model.label}${isRandomFallback(w) ? ' (RANDOM WEIGHTS: s
 const defaults = parseSpotSampleOptions({});
 
 // ---------------------------------------------------------------- A. one 256-token completion
-{
+if (section('A')) {
   const N = 256;
   const reps = quick ? 3 : 9;
   console.log(`\n## A. one ${N}-token greedy completion, policy default sample (f = ${defaults.cheatFraction}, target ${defaults.targetDetection})`);
@@ -120,8 +124,40 @@ const defaults = parseSpotSampleOptions({});
   console.log(`lower bound for any per-position check: k/N = ${kMin}/${N} = ${pct(kMin / N)} of one decode step per token; 5% needs N ≥ ${Math.ceil(samplesNeededBinomial(defaults.cheatFraction, defaults.targetDetection) / 0.05)} positions`);
 }
 
+// ---------------------------------------------------------------- A2. why not a windowed context
+if (section('A2')) {
+  const N = 256;
+  console.log(`\n## A2. scoring sampled positions with a windowed context (BOS + the last w tokens) instead of the full prefix`);
+  const job = makeLlmJob(w, { id: 'bench-window', provider: '0xa11ce', prompt: 'Once upon a time', maxTokens: N, stopAtEos: false });
+  const out = generateFor(w.model, parseLlmSpec(job.spec) as LlmSingleSpec, { accumulation: 'float32' });
+  const tokens = [...out.promptTokens, ...out.completion];
+  const P = out.promptTokens.length;
+  const k = samplesNeededHypergeometric(N, defaults.cheatFraction, defaults.targetDetection);
+  const positions = Array.from({ length: k }, (_, i) => Math.floor(((i + 0.5) * N) / k)); // spread over the completion
+  const backend = new LocalBackend(w.model);
+  const full = await backend.score(tokens, P, { topK: 1 });
+  console.log(`honest float32 completion, ${k} positions; a position is flagged when the windowed argmax differs by more than the near-tie margin`);
+  console.log('| window w | honest positions flagged | mean |Δ logprob| vs full context | positions computed (k·(w+1)) vs full prefill |');
+  console.log('|---|---|---|---|');
+  for (const win of [4, 16, 64, 128]) {
+    let flagged = 0;
+    let dlp = 0;
+    let computed = 0;
+    for (const t of positions) {
+      const at = P + t;
+      const ctxStart = Math.max(1, at - win);
+      const seq = [tokens[0]!, ...tokens.slice(ctxStart, at + 1)];
+      const s = (await backend.score(seq, seq.length - 1, { topK: 1 }))[0]!;
+      computed += seq.length;
+      if (checkGreedy(s, defaults.nearTieMargin).verdict === 'mismatch') flagged++;
+      dlp += Math.abs(s.logprob - full[at - P]!.logprob);
+    }
+    console.log(`| ${win} | ${flagged}/${k} | ${(dlp / k).toFixed(3)} | ${computed} vs ${tokens.length} |`);
+  }
+}
+
 // ---------------------------------------------------------------- B. batch job, sampled by request
-{
+if (section('B')) {
   const R = quick ? 300 : 1000;
   const tokens = 16;
   console.log(`\n## B. batch job: ${R} requests × ${tokens} tokens, sampled by request (f = ${defaults.cheatFraction} of the requests, target ${defaults.targetDetection})`);
@@ -157,7 +193,7 @@ const defaults = parseSpotSampleOptions({});
 }
 
 // ---------------------------------------------------------------- C. detection rate vs sample size
-{
+if (section('C')) {
   const N = 64;
   const M = quick ? 30 : 100;
   const ks = [1, 2, 4, 8, 16, 32];
@@ -205,7 +241,7 @@ const defaults = parseSpotSampleOptions({});
 }
 
 // Generation throughput of the provider path, for context (the runtime's own bench is bench/inference.ts).
-{
+if (section('A')) {
   const prompt = w.model.tokenizer.encode('Once upon a time', { bos: true });
   const t0 = performance.now();
   const r = generate(w.model, prompt, { maxTokens: 256, stopAtEos: false });

@@ -239,6 +239,16 @@ export interface ParseTraceOptions {
 }
 
 /**
+ * Names an untrusted version field for an error message without converting it: String() on an object whose
+ * toString is not callable (`{"toString": ""}` is valid JSON) throws a TypeError instead of our error.
+ */
+function describeVersion(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return `${v}`;
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 32));
+  return Array.isArray(v) ? 'of type array' : `of type ${typeof v}`;
+}
+
+/**
  * Validates an untrusted trace object. Throws VerdictError('BAD_EVIDENCE') naming the field; LIMIT_EXCEEDED
  * for oversized traces. Does not check the chain or the signature (verifyTraceIntegrity does).
  */
@@ -247,7 +257,7 @@ export function parseSignedTrace(raw: unknown, options: ParseTraceOptions = {}):
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new VerdictError('BAD_EVIDENCE', 'trace: expected an object');
   const r = raw as Record<string, unknown>;
   if (r.format !== TRACE_FORMAT) throw new VerdictError('BAD_EVIDENCE', `trace: format must be "${TRACE_FORMAT}"`);
-  if (r.v !== TRACE_VERSION) throw new VerdictError('UNSUPPORTED', `trace: version ${String(r.v)} is not supported (this reader knows v1)`);
+  if (r.v !== TRACE_VERSION) throw new VerdictError('UNSUPPORTED', `trace: version ${describeVersion(r.v)} is not supported (this reader knows v1)`);
   if (!Array.isArray(r.samples)) throw new VerdictError('BAD_EVIDENCE', 'trace: samples must be an array');
   if (r.samples.length > maxSamples) {
     throw new VerdictError('LIMIT_EXCEEDED', `trace: ${r.samples.length} samples exceed the limit of ${maxSamples}`);

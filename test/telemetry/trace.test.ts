@@ -157,7 +157,54 @@ test('property: garbage traces give a VerdictError with a code, never a crash', 
   );
   assert.throws(() => parseSignedTrace(good, { maxSamples: 10 }), (e: unknown) => e instanceof VerdictError && e.code === 'LIMIT_EXCEEDED');
   assert.throws(() => parseSignedTrace({ ...good, v: 2 }), (e: unknown) => e instanceof VerdictError && e.code === 'UNSUPPORTED');
+  // regression: the version is named in the error without String() (which throws on {"toString": ""})
+  for (const v of hostileValues) check({ ...good, v });
+  assert.throws(() => parseSignedTrace({ ...good, v: { toString: '' } }), (e: unknown) => e instanceof VerdictError && e.code === 'UNSUPPORTED' && /of type object/.test(e.message));
   assert.throws(() => parseSignedTrace({ ...good, signature: toHex(new Uint8Array(64)) }), (e: unknown) => e instanceof VerdictError && e.code === 'BAD_EVIDENCE');
+});
+
+/**
+ * Values that break naive code: String()/template literals on them throw ({"toString": ""} is valid JSON), and
+ * loose checks (`Number(v)`, `v == 5`, `isFinite(v)`) would let the boxed and array forms through.
+ */
+const hostileValues: unknown[] = [
+  { toString: '' },
+  { valueOf: '', toString: '' },
+  { [Symbol.toPrimitive]: () => { throw new Error('no primitive'); } },
+  Object.create(null),
+  Object.assign(Object.create(null), { t: 1 }),
+  new Number(5), // eslint-disable-line no-new-wrappers
+  new String('P0'), // eslint-disable-line no-new-wrappers
+  [5],
+  ['P0'],
+  '5',
+  5n,
+  Symbol('s'),
+  new Date(0),
+];
+
+/** The hand-written check and the schema agree on one raw sample; the failure message is built only on failure. */
+function assertSameVerdict(raw: unknown, label: () => string): void {
+  const fast = checkSample(raw);
+  const slow = telemetrySampleSchema.safeParse(raw);
+  if ((typeof fast !== 'string') !== slow.success) {
+    assert.fail(`${label()}: hand-written ${typeof fast === 'string' ? `refuses (${fast})` : 'accepts'}, schema ${slow.success ? 'accepts' : 'refuses'}`);
+  }
+  if (slow.success) assert.deepEqual(JSON.parse(JSON.stringify(fast)), JSON.parse(JSON.stringify(slow.data)), label());
+}
+
+test('regression: hostile field values (e.g. {"toString": ""}) are refused by both sample checks and never crash', () => {
+  const valid = samples[7]!;
+  const keys = [...Object.keys(valid), 'energyMilliJ', 'extra'];
+  for (const key of keys) {
+    for (const value of hostileValues) {
+      const raw: Record<string, unknown> = { ...valid, [key]: value };
+      assertSameVerdict(raw, () => `${key}=${fc.stringify(value)}`);
+      // '5' is a valid uuid, serial or name; every non-string here is refused wherever it goes
+      if (typeof value !== 'string') assert.equal(typeof checkSample(raw), 'string', `${key}=${fc.stringify(value)} must be refused`);
+    }
+  }
+  for (const raw of hostileValues) assert.equal(typeof checkSample(raw), 'string');
 });
 
 test('property: the hand-written sample check accepts and refuses exactly what the schema does', () => {
@@ -175,17 +222,16 @@ test('property: the hand-written sample check accepts and refuses exactly what t
       const raw: Record<string, unknown> = { ...valid };
       if (drop) delete raw[key];
       else raw[key] = value;
-      const fast = checkSample(raw);
-      const slow = telemetrySampleSchema.safeParse(raw);
-      assert.equal(typeof fast !== 'string', slow.success, `${key}=${String(value)} drop=${drop}: fast ${JSON.stringify(fast)}`);
-      if (slow.success) assert.deepEqual(JSON.parse(JSON.stringify(fast)), JSON.parse(JSON.stringify(slow.data)));
+      assertSameVerdict(raw, () => `${key}=${fc.stringify(value)} drop=${drop}`);
     }),
-    { numRuns: 3000 },
+    // the first is the counterexample of seed 1780437100 (path 1250:0:1:78:78): the old failure message called
+    // String() on it and threw a TypeError; both checks always refused it
+    { numRuns: 3000, examples: [['t', { toString: '' }, false], ...hostileValues.map((v): [string, unknown, boolean] => ['pstate', v, false])] },
   );
   fc.assert(
-    fc.property(fc.anything({ maxDepth: 2 }), (raw) => {
-      assert.equal(typeof checkSample(raw) !== 'string', telemetrySampleSchema.safeParse(raw).success);
+    fc.property(fc.anything({ maxDepth: 2, withNullPrototype: true, withBoxedValues: true, withObjectString: true }), (raw) => {
+      assertSameVerdict(raw, () => fc.stringify(raw));
     }),
-    { numRuns: 500 },
+    { numRuns: 500, examples: hostileValues.map((v): [unknown] => [v]) },
   );
 });

@@ -247,8 +247,20 @@ export { polyFastPath };
 
 // ---- plaintext reference (the canaries' expected results, and the "plaintext inference" baseline) ----
 
+/** A record must have the program's input width; BFV records must be safe integers (they become BigInts). */
+function checkRecord(program: FheProgram, record: readonly (number | bigint)[], integers: boolean): void {
+  if (!Array.isArray(record) || record.length !== program.input.width) {
+    throw new VerdictError('BAD_INPUT', `record has ${Array.isArray(record) ? record.length : 'no'} values, the program takes ${program.input.width}`);
+  }
+  for (const x of record) {
+    const ok = typeof x === 'bigint' ? integers : integers ? Number.isSafeInteger(x) : Number.isFinite(x);
+    if (!ok) throw new VerdictError('BAD_INPUT', `record value ${String(x)} is not ${integers ? 'a safe integer' : 'a finite number'}`);
+  }
+}
+
 /** Runs the program on one record in float64 (CKKS semantics). */
 export function evaluatePlainReal(program: FheProgram, record: readonly number[]): number[] {
+  checkRecord(program, record, false);
   let v = [...record];
   for (const op of program.ops) {
     if (op.op === 'dense') {
@@ -266,6 +278,8 @@ export function evaluatePlainReal(program: FheProgram, record: readonly number[]
 /** Runs the program on one record modulo t (BFV semantics); results in the signed range (−t/2, t/2]. */
 export function evaluatePlainModular(program: FheProgram, record: readonly (number | bigint)[], plainModulus: bigint): bigint[] {
   const t = plainModulus;
+  if (t < 2n) throw new VerdictError('BAD_INPUT', `plain modulus ${t} is too small`);
+  checkRecord(program, record, true);
   const mod = (x: bigint) => ((x % t) + t) % t;
   let v = record.map((x) => mod(BigInt(x)));
   for (const op of program.ops) {

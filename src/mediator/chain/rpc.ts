@@ -123,6 +123,8 @@ export function decodeRevert(e: unknown, iface?: Interface): { name: string; arg
   }
   try {
     const parsed = iface.parseError(data);
+    // require(cond, "message"): the message is the reason
+    if (parsed?.name === 'Error' && typeof parsed.args[0] === 'string') return { name: parsed.args[0], args: [] };
     if (parsed) return { name: parsed.name, args: [...parsed.args] };
   } catch {
     // not one of ours: fall through

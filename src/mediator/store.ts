@@ -102,6 +102,37 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX posts_dispute ON posts (dispute_id, id);
   `,
+  // v2: a job may be disputed in several rounds (a new committee after a voting timeout), so disputes are
+  // unique per chain event, not per job. SQLite cannot drop a constraint in place: rebuild the table.
+  `
+  CREATE TABLE disputes_v2 (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    job_key TEXT,
+    creator TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    evidence_id TEXT,
+    seed TEXT,
+    block_number INTEGER NOT NULL,
+    block_hash TEXT NOT NULL,
+    tx_hash TEXT NOT NULL,
+    log_index INTEGER NOT NULL,
+    job_type TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    received_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (tx_hash, log_index)
+  );
+  INSERT INTO disputes_v2 SELECT id, job_id, job_key, creator, provider, evidence_id, seed, block_number, block_hash, tx_hash,
+    log_index, job_type, state, attempts, next_attempt_at, last_error, received_at, updated_at FROM disputes;
+  DROP TABLE disputes;
+  ALTER TABLE disputes_v2 RENAME TO disputes;
+  CREATE INDEX disputes_due ON disputes (state, next_attempt_at);
+  CREATE INDEX disputes_job ON disputes (job_id, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -193,7 +224,6 @@ export class MediatorStore {
       if (!options.readonly) {
         this.db.pragma('journal_mode = WAL');
         this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-        this.db.pragma('foreign_keys = ON');
         this.migrate();
       }
       const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -216,12 +246,17 @@ export class MediatorStore {
         retryable: false,
       });
     }
+    // foreign keys off while tables are rebuilt (SQLite's documented procedure), checked again afterwards
+    this.db.pragma('foreign_keys = OFF');
     for (let v = current; v < SCHEMA_VERSION; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]!);
+        const broken = this.db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0) throw new VerdictError('STORE_ERROR', `migration to schema ${v + 1} broke ${broken.length} foreign key(s)`, { retryable: false });
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
+    this.db.pragma('foreign_keys = ON');
   }
 
   schemaVersion(): number {
@@ -284,6 +319,7 @@ export class MediatorStore {
     return toDispute(row);
   }
 
+  /** The latest dispute of a job (a job disputed in several rounds has one row per round). */
   byJobId(jobId: Bytes32): DisputeRow | null {
     const row = this.stmts.getDisputeByJob.get(jobId.toLowerCase()) as Row | undefined;
     return row ? toDispute(row) : null;
@@ -511,7 +547,7 @@ function prepare(db: Database.Database) {
        VALUES (@job_id, @job_key, @creator, @provider, @evidence_id, @seed, @block_number, @block_hash, @tx_hash, @log_index, 'received', @now, @now)`,
     ),
     getDispute: db.prepare('SELECT * FROM disputes WHERE id = ?'),
-    getDisputeByJob: db.prepare('SELECT * FROM disputes WHERE job_id = ?'),
+    getDisputeByJob: db.prepare('SELECT * FROM disputes WHERE job_id = ? ORDER BY id DESC LIMIT 1'),
     due: db.prepare("SELECT * FROM disputes WHERE state NOT IN ('confirmed', 'failed') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
     nextWakeup: db.prepare("SELECT MIN(next_attempt_at) AS t FROM disputes WHERE state NOT IN ('confirmed', 'failed')"),
     list: db.prepare('SELECT * FROM disputes ORDER BY id LIMIT ?'),

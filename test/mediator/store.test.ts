@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -135,4 +135,79 @@ test('directory evidence source: by on-chain content id, else by job; NOT_FOUND 
   assert.equal(sha256Hex(await src.fetch({ jobId })), doc.id);
   assert.equal(sha256Hex(await src.fetch({ jobId: keccak256Hex('other'), evidenceId: doc.id })), doc.id);
   await assert.rejects(src.fetch({ jobId: keccak256Hex('other') }), (e) => isVerdictError(e, 'NOT_FOUND'));
+});
+
+test('migration v1 → v2: an old database file opens, keeps every row, and then takes a second round of a job', async (t) => {
+  const { World, drain } = await import('./fixtures/world.js');
+  const w = new World();
+  t.after(() => w.cleanup());
+  // real rows: one dispute decided and posted end to end, one that never found its evidence
+  const current = w.store('source.db');
+  w.dispute({ honest: false });
+  w.dispute({ noEvidence: true });
+  await drain(w, w.engine(current, { evidenceAttempts: 2 }));
+  const tables = ['chain_cursor', 'disputes', 'steps', 'evidence', 'findings', 'decisions', 'verdicts', 'posts'];
+  const dump = (db: Database.Database) => Object.fromEntries(tables.map((x) => [x, db.prepare(`SELECT * FROM ${x} ORDER BY rowid`).all()]));
+  const before = dump(current.db);
+  assert.equal((before.disputes as unknown[]).length, 2);
+  assert.ok((before.posts as unknown[]).length >= 1 && (before.findings as unknown[]).length >= 1);
+  current.close();
+
+  // the same rows in a file with the v1 schema, as an older release left it
+  const v1 = join(w.dir, 'v1.db');
+  const old = new Database(v1);
+  old.exec(readFileSync(new URL('./fixtures/schema-v1.sql', import.meta.url), 'utf8'));
+  old.exec(`ATTACH DATABASE '${join(w.dir, 'source.db')}' AS src`);
+  for (const x of tables) old.exec(`INSERT INTO main.${x} SELECT * FROM src.${x}`);
+  old.exec('DETACH DATABASE src');
+  old.pragma('user_version = 1');
+  const row = before.disputes![0] as Record<string, unknown>;
+  // v1 allowed one dispute per job
+  assert.throws(() => old.prepare('INSERT INTO disputes (job_id, creator, provider, block_number, block_hash, tx_hash, log_index, state, received_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, 0, ?, 0, 0)').run(row.job_id, row.creator, row.provider, row.block_hash, keccak256Hex('round 1'), 'received'), /UNIQUE/);
+  old.close();
+
+  const migrated = new MediatorStore(v1);
+  t.after(() => migrated.close());
+  assert.equal(migrated.schemaVersion(), SCHEMA_VERSION);
+  assert.deepEqual(dump(migrated.db), before);
+  const indexes = (migrated.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'disputes' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name).sort();
+  assert.deepEqual(indexes, ['disputes_due', 'disputes_job']);
+  assert.equal(migrated.db.pragma('foreign_keys', { simple: true }), 1);
+  assert.throws(() => migrated.db.prepare("INSERT INTO steps (dispute_id, to_state, kind, at) VALUES (999, 'received', 'note', 0)").run(), /FOREIGN KEY/);
+  const first = migrated.list()[0]!;
+  assert.equal(migrated.verdict(first.id)?.payload.outcome, 1);
+
+  // a new committee round of the same job is a new dispute row; byJobId returns the latest
+  const round1: DisputeEvent = {
+    jobId: first.jobId,
+    creator: first.creator,
+    provider: first.provider,
+    blockNumber: 500,
+    blockHash: keccak256Hex('block 500'),
+    txHash: keccak256Hex('round 1 draw'),
+    logIndex: 3,
+  };
+  const added = migrated.ingest([round1], 501, 2000);
+  assert.equal(added.length, 1);
+  assert.equal(migrated.byJobId(first.jobId)!.id, added[0]!.id);
+  assert.equal(migrated.get(first.id).state, 'confirmed');
+  assert.equal(migrated.ingest([round1], 502, 2001).length, 0, 'the same chain event is still stored once');
+  migrated.close();
+  assert.equal(new MediatorStore(v1).schemaVersion(), SCHEMA_VERSION, 'reopening a migrated file is a no-op');
+});
+
+test('a v1 file whose rows break a foreign key is refused and left at v1', (t) => {
+  const dir = tmp(t);
+  const path = join(dir, 'broken.db');
+  const old = new Database(path);
+  old.exec(readFileSync(new URL('./fixtures/schema-v1.sql', import.meta.url), 'utf8'));
+  old.pragma('foreign_keys = OFF'); // (better-sqlite3 turns them on by default) a file some other tool wrote
+  old.prepare("INSERT INTO steps (dispute_id, to_state, kind, at) VALUES (42, 'received', 'transition', 0)").run();
+  old.pragma('user_version = 1');
+  old.close();
+  assert.throws(() => new MediatorStore(path), (e) => isVerdictError(e, 'STORE_ERROR') && /foreign key/.test(e.message));
+  const check = new Database(path, { readonly: true });
+  assert.equal(check.pragma('user_version', { simple: true }), 1);
+  assert.ok(check.prepare("SELECT 1 FROM sqlite_master WHERE name = 'disputes'").get());
+  check.close();
 });

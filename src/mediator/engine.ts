@@ -45,7 +45,7 @@ import {
   type VerdictPayload,
 } from './ports.js';
 import { TERMINAL_STATES, backoffDelay, type BackoffOptions, type DisputeState } from './states.js';
-import type { DisputeRow, MediatorStore } from './store.js';
+import type { DisputeRow, MediatorStore, PostRow } from './store.js';
 
 /** What the engine reports to a metrics sink (src/mediator/metrics.ts implements it with prom-client). */
 export interface EngineMetrics {
@@ -88,6 +88,13 @@ export interface EngineOptions {
   evidenceAttempts?: number;
   /** Verification attempts while a verifier is inconclusive for a retryable reason (default 3). */
   verifyAttempts?: number;
+  /**
+   * Post this mediator's own vote when fewer than the quorum signed off-chain (default: chain.tallyVotes).
+   * Without it a k-of-n committee needs co-signers.
+   */
+  individualVotes?: boolean;
+  /** How long to wait for the quorum after our vote is on-chain before leaving the dispute (default 24 h). */
+  quorumWaitMs?: number;
   /** Upper bound of one waitConfirmed call, ms (default 60 s). */
   waitTimeoutMs?: number;
   maxEvidenceBytes?: number;
@@ -391,14 +398,18 @@ export class DisputeEngine {
     }
     const own = await this.rpc('signVerdict', () => this.chain.signVerdict(v.payload));
     const all = new Map<string, SignedVerdict>([[own.signer.toLowerCase(), own]]);
+    const votes = this.individualVotes();
     if (committee.threshold > 1) {
-      if (!this.o.cosigners) throw new VerdictError('BAD_CONFIG', `job ${d.jobId} needs ${committee.threshold} signatures and no co-signers are configured`);
-      for (const s of await this.o.cosigners.collect(v.payload, committee, signal)) {
+      if (!this.o.cosigners && !votes) {
+        throw new VerdictError('BAD_CONFIG', `job ${d.jobId} needs ${committee.threshold} signatures and no co-signers are configured`);
+      }
+      for (const s of (await this.o.cosigners?.collect(v.payload, committee, signal)) ?? []) {
         const who = s.signer.toLowerCase();
         if (members.has(who) && !all.has(who)) all.set(who, s);
       }
     }
-    if (all.size < committee.threshold) throw new RetryLater(`only ${all.size} of ${committee.threshold} committee signatures`);
+    // with an on-chain tally, a vote with fewer signatures than the quorum counts too
+    if (all.size < committee.threshold && !votes) throw new RetryLater(`only ${all.size} of ${committee.threshold} committee signatures`);
     // sorted by signer so the contract can refuse duplicates with one comparison per signature
     const key = (s: SignedVerdict) => s.signer.toLowerCase();
     const signatures = [...all.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -440,7 +451,13 @@ export class DisputeEngine {
 
   // ---- posted → confirmed (or back to signed when the tx was dropped) ----
 
+  private individualVotes(): boolean {
+    return this.o.individualVotes ?? this.chain.tallyVotes ?? false;
+  }
+
   private async confirm(d: DisputeRow, signal?: AbortSignal): Promise<void> {
+    const last = this.store.posts(d.id).at(-1);
+    if (last?.status === 'confirmed') return this.awaitFinal(d, last); // our vote is in; the quorum is not (yet)
     const live = this.store.livePost(d.id);
     if (!live) {
       this.move(d, 'signed', { reason: 'no live transaction' });
@@ -462,11 +479,40 @@ export class DisputeEngine {
       }
       throw new VerdictError('CHAIN_ERROR', `verdict transaction ${live.txHash} reverted: ${out.reason ?? 'no reason'}`, { retryable: false });
     }
+    const status = await this.rpc('verdictStatus', () => this.chain.verdictStatus(d.jobId));
+    if (status.status === 'none') {
+      // mined and not reverted, yet no verdict: the contract tallied it as a vote below the quorum
+      this.store.setPostStatus(live.txHash, 'confirmed', this.clock.now(), out.blockNumber);
+      return this.awaitFinal(d, { ...live, status: 'confirmed', updatedAt: this.clock.now() });
+    }
+    if (status.txHash && status.txHash.toLowerCase() !== live.txHash.toLowerCase()) {
+      // our transaction was a vote; another one completed the quorum
+      this.store.setPostStatus(live.txHash, 'confirmed', this.clock.now(), out.blockNumber);
+      return this.confirmedByOther(d, status.outcome, status.evidenceHash, status.txHash);
+    }
+    this.finalizeSelf(d, live.txHash, out.blockNumber);
+  }
+
+  /** Our vote is on-chain: wait (with backoff) for the quorum, or give up waiting after quorumWaitMs. */
+  private async awaitFinal(d: DisputeRow, vote: PostRow): Promise<void> {
+    const status = await this.rpc('verdictStatus', () => this.chain.verdictStatus(d.jobId));
+    if (status.status === 'none') {
+      if (this.clock.now() - vote.updatedAt >= (this.o.quorumWaitMs ?? 24 * 3600_000)) {
+        this.move(d, 'confirmed', { vote: vote.txHash, final: false, reason: 'no quorum within the wait; the contract times the round out' });
+        return;
+      }
+      throw new RetryLater(`vote ${vote.txHash} recorded; waiting for the committee's quorum`, 'AWAITING_QUORUM');
+    }
+    if (status.txHash && status.txHash.toLowerCase() === vote.txHash.toLowerCase()) return this.finalizeSelf(d, vote.txHash, vote.blockNumber ?? undefined);
+    return this.confirmedByOther(d, status.outcome, status.evidenceHash, status.txHash);
+  }
+
+  private finalizeSelf(d: DisputeRow, txHash: Bytes32, blockNumber: number | undefined): void {
     const v = this.store.verdict(d.id, d.jobId)!;
-    const bundleId = this.writeBundle(d, v.verdict, v.payload, v.signatures ?? [], live.txHash, 'self');
+    const bundleId = this.writeBundle(d, v.verdict, v.payload, v.signatures ?? [], txHash, 'self');
     this.o.metrics?.verdictPosted(v.verdict.outcome, 'self');
-    this.move(d, 'confirmed', { txHash: live.txHash, block: out.blockNumber, bundle: bundleId }, (s) => {
-      s.setPostStatus(live.txHash, 'confirmed', this.clock.now(), out.blockNumber);
+    this.move(d, 'confirmed', { txHash, block: blockNumber ?? null, bundle: bundleId }, (s) => {
+      s.setPostStatus(txHash, 'confirmed', this.clock.now(), blockNumber);
       s.setBundle(d.id, bundleId);
       this.recordReputation(s, d, v.verdict.outcome);
     });

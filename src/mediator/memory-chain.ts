@@ -64,6 +64,8 @@ export interface MemoryChainOptions {
   chainId?: number;
   /** Default committee of new disputes. */
   committee?: Committee;
+  /** Tally votes across transactions until a quorum agrees (like VerdictMediation's slow path). */
+  tally?: boolean;
 }
 
 export class MemoryChain {
@@ -75,7 +77,9 @@ export class MemoryChain {
   private readonly nonces = new Map<string, number>();
   private defaultCommittee: Committee;
   /** What the chain saw: every broadcast call, distinct transactions, accepted verdicts, reverted ones. */
-  readonly stats = { broadcastCalls: 0, transactions: 0, accepted: 0, reverted: 0, dropped: 0 };
+  readonly stats = { broadcastCalls: 0, transactions: 0, accepted: 0, reverted: 0, dropped: 0, votes: 0 };
+  readonly tally: boolean;
+  private readonly votes = new Map<string, Set<string>>();
   /** Fault injection: `down` fails every call; `failNext[op]` fails the next n calls of an operation. */
   readonly faults: { down: boolean; wrongContract: boolean; failNext: Partial<Record<ChainOp, number>> } = {
     down: false,
@@ -86,6 +90,7 @@ export class MemoryChain {
   constructor(options: MemoryChainOptions = {}) {
     this.chainId = options.chainId ?? 31337;
     this.defaultCommittee = options.committee ?? { members: [], threshold: 1 };
+    this.tally = options.tally ?? false;
   }
 
   setDefaultCommittee(c: Committee): void {
@@ -207,6 +212,9 @@ export class MemoryChain {
       rec.success = false;
       rec.reason = reason;
       this.stats.reverted++;
+    } else if (!this.quorumReached(body.payload, body.signatures)) {
+      rec.success = true;
+      this.stats.votes++;
     } else {
       rec.success = true;
       this.stats.accepted++;
@@ -236,8 +244,18 @@ export class MemoryChain {
       if (s.signature !== this.tag(s.signer, payload)) return 'BadSignature';
       seen.add(who);
     }
-    if (seen.size < d.committee.threshold) return 'NotEnoughSignatures';
+    if (seen.size < d.committee.threshold && !this.tally) return 'NotEnoughSignatures';
     return null;
+  }
+
+  /** Adds the signers to the payload's tally; true once the quorum agrees on it. */
+  private quorumReached(payload: VerdictPayload, signatures: SignedVerdict[]): boolean {
+    const d = this.disputes.find((x) => x.jobId === payload.jobId)!;
+    const key = canonicalize(payload);
+    const set = this.votes.get(key) ?? new Set<string>();
+    for (const s of signatures) set.add(s.signer.toLowerCase());
+    this.votes.set(key, set);
+    return set.size >= d.committee.threshold;
   }
 }
 
@@ -248,7 +266,10 @@ function stripCommittee(d: DisputeRecord): DisputeEvent {
 
 /** One mediator's view of a MemoryChain. */
 export class MemoryChainPort implements ChainPort {
-  constructor(readonly chain: MemoryChain, readonly address: string) {}
+  readonly tallyVotes: boolean;
+  constructor(readonly chain: MemoryChain, readonly address: string) {
+    this.tallyVotes = chain.tally;
+  }
 
   async check(): Promise<{ chainId: number; contract: string }> {
     this.chain.fault('check');

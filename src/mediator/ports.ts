@@ -126,6 +126,12 @@ export interface ChainPort {
   /** This mediator's address (the account that signs and sends). */
   readonly address: string;
   /**
+   * True when the contract tallies votes across transactions (each member may post its own signature; the
+   * verdict is final once a quorum agrees), as VerdictMediation does. Then the engine posts its own vote
+   * when it cannot gather a quorum of signatures off-chain, and waits for the final verdict.
+   */
+  readonly tallyVotes?: boolean;
+  /**
    * Checks that the RPC answers, the chain id is what is expected and `contract` is the mediation contract
    * (has code and answers its view functions). Throws CHAIN_ERROR (unreachable) or BAD_CONFIG (wrong contract).
    */

@@ -96,6 +96,8 @@ export class EthersChainPort implements ChainPort {
   private readonly gas: { base: number; perSignature: number };
   /** Prepare / broadcast / confirm flow shared with the Lilypad adapter. */
   readonly handle: ContractHandle;
+  /** VerdictMediation records signatures below the quorum as votes of the round (its slow path). */
+  readonly tallyVotes = true;
   private quorum: number | undefined;
 
   constructor(

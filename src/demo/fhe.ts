@@ -22,6 +22,7 @@ import {
 import { claimFheOutputs, runFheJob, type FheJobResult } from '../provider/fhe.js';
 import { FheVerifier, MemoryFheKeyring } from '../verifiers/fhe/index.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
+import { demoProvider } from './accounts.js';
 
 /**
  * The `fhe-inference` job type in the demo: a creator with private records (a generated data set) has a
@@ -176,6 +177,7 @@ export function createFheDemo(): DemoModule & { keyring: MemoryFheKeyring } {
           keyring.set(id, created.secret.secretKey);
           return created;
         };
+        const p = (name: string) => demoProvider(ctx, name).address;
         const cases: DemoCase[] = [];
         const honestCase = async (id: string, provider: string, scenario: string, compress: boolean) => {
           const created = make(id, provider, 0);
@@ -183,10 +185,10 @@ export function createFheDemo(): DemoModule & { keyring: MemoryFheKeyring } {
           cases.push({ scenario, expected: 'accept', job: created.job, bundle: fheBundle(created, result) });
           return result;
         };
-        const honest = await honestCase('fhe-mlp-1', '0xa11ce', 'honest (encrypted MLP, 200 records)', true);
-        await honestCase('fhe-mlp-2', '0xb0b', 'honest, uncompressed ciphertexts (other bytes, same hashes)', false);
+        const honest = await honestCase('fhe-mlp-1', p('alice'), 'honest (encrypted MLP, 200 records)', true);
+        await honestCase('fhe-mlp-2', p('bob'), 'honest, uncompressed ciphertexts (other bytes, same hashes)', false);
         for (const [i, strategy] of FHE_CHEATS.entries()) {
-          const created = make(`fhe-mlp-cheat-${i + 1}`, `0xbad0${i + 1}`, 100);
+          const created = make(`fhe-mlp-cheat-${i + 1}`, p(`fhe cheat ${i + 1}`), 100);
           const outputs =
             strategy === 'wrong-params' ? wrongParamsOutputs(b, created) : cheatingOutputs(engine, created, strategy, honest.outputs);
           cases.push({ scenario: `cheat: ${strategy}`, expected: 'reject', job: created.job, bundle: fheBundle(created, cheatClaim(engine, created, outputs)) });

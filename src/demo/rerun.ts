@@ -5,6 +5,7 @@ import { utf8, type EvidenceBundle, type Job, type OutputFile } from '../core/in
 import { claimOutputs, runDeterministicJob } from '../provider/rerun.js';
 import { MemoryBlobStore, ProcessExecutor, RerunVerifier, WasiExecutor, executeJob, type Executors } from '../verifiers/rerun/index.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
+import { demoProvider } from './accounts.js';
 
 const require = createRequire(import.meta.url);
 
@@ -42,6 +43,7 @@ export function createRerunDemo(): DemoModule & { blobs: MemoryBlobStore; execut
       const heatAlt = blobs.put(new Uint8Array(readFileSync(heatPath('alt-order'))));
       const params = blobs.put(utf8('48 48 150 0.2 2026'));
       const now = ctx.clock.now();
+      const p = (name: string) => demoProvider(ctx, name).address;
       const ttsJob = (id: string, provider: string, text: string): Job => ({
         v: 1,
         id,
@@ -69,40 +71,40 @@ export function createRerunDemo(): DemoModule & { blobs: MemoryBlobStore; execut
       const cases: DemoCase[] = [];
       const text = 'The provider ran this job honestly.';
 
-      let job = ttsJob('wasi-tts-1', '0xa11ce', text);
+      let job = ttsJob('wasi-tts-1', p('alice'), text);
       cases.push({ scenario: 'honest (flite TTS)', expected: 'accept', job, bundle: bundle(job, await runDeterministicJob(job, deps)) });
 
-      job = ttsJob('wasi-tts-2', '0xbad01', text);
+      job = ttsJob('wasi-tts-2', p('wasi cheat 1'), text);
       const wav = (await runDeterministicJob(job, deps)).outputs[0]!;
       const flipped = new Uint8Array(wav.data);
       flipped[Math.floor(flipped.length / 2)]! ^= 0x01;
       cases.push({ scenario: 'cheat: one altered byte', expected: 'reject', job, bundle: cheat(job, [{ path: wav.path, data: flipped }]) });
 
-      job = ttsJob('wasi-tts-3', '0xbad02', text);
-      const other = await executeJob(ttsJob('wasi-tts-3', '0xbad02', 'Some cheaper text.'), deps);
+      job = ttsJob('wasi-tts-3', p('wasi cheat 2'), text);
+      const other = await executeJob(ttsJob('wasi-tts-3', p('wasi cheat 2'), 'Some cheaper text.'), deps);
       cases.push({ scenario: 'cheat: output of another input', expected: 'reject', job, bundle: cheat(job, other.outputs) });
 
-      job = ttsJob('wasi-tts-4', '0xbad03', text);
+      job = ttsJob('wasi-tts-4', p('wasi cheat 3'), text);
       const full = (await runDeterministicJob(job, deps)).outputs[0]!;
       cases.push({ scenario: 'cheat: truncated output', expected: 'reject', job, bundle: cheat(job, [{ path: full.path, data: full.data.subarray(0, 4096) }]) });
 
-      job = heatJob('wasi-heat-1', '0xa11ce');
+      job = heatJob('wasi-heat-1', p('alice'));
       cases.push({ scenario: 'honest (heat solver)', expected: 'accept', job, bundle: bundle(job, await runDeterministicJob(job, deps)) });
 
-      job = heatJob('wasi-heat-2', '0xb0b');
+      job = heatJob('wasi-heat-2', p('bob'));
       const alt = await executeJob({ ...job, spec: { ...job.spec, module: heatAlt } }, deps);
       cases.push({ scenario: 'honest, other float order', expected: 'accept', job, bundle: cheat(job, alt.outputs) });
 
-      job = heatJob('wasi-heat-3', '0xbad04');
+      job = heatJob('wasi-heat-3', p('wasi cheat 4'));
       const honest = (await runDeterministicJob(job, deps)).outputs;
       cases.push({ scenario: 'cheat: missing file', expected: 'reject', job, bundle: cheat(job, honest.filter((o) => o.path !== 'summary.json')) });
 
-      job = heatJob('wasi-heat-4', '0xbad05');
+      job = heatJob('wasi-heat-4', p('wasi cheat 5'));
       const fewerSteps = blobs.put(utf8('48 48 15 0.2 2026'));
       const lazy = await executeJob({ ...job, spec: { ...job.spec, inputs: [{ path: 'params.txt', sha256: fewerSteps }] } }, deps);
       cases.push({ scenario: 'cheat: 10% of the steps', expected: 'reject', job, bundle: cheat(job, lazy.outputs) });
 
-      job = heatJob('wasi-heat-5', '0xbad06');
+      job = heatJob('wasi-heat-5', p('wasi cheat 6'));
       const committed = await runDeterministicJob(job, deps);
       const swapped = bundle(job, { claim: committed.claim, evidence: claimOutputs(job, [...committed.outputs, { path: 'extra.txt', data: utf8('x') }]).evidence });
       cases.push({ scenario: 'cheat: outputs ≠ commitment', expected: 'reject', job, bundle: swapped });

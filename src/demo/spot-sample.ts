@@ -26,6 +26,7 @@ import {
   type LlmTokensEvidence,
 } from '../verifiers/spot-sample/index.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
+import { demoProvider } from './accounts.js';
 
 /**
  * LLM providers for the spot-sample verifier, honest and cheating, on the real stories260K model (or, when
@@ -309,7 +310,7 @@ export function createSpotSampleDemo(options: LlmWorldOptions = {}): DemoModule 
       return scenarios.map(([strategy, temperature], i) => {
         const job = makeLlmJob(w, {
           id: `llm-demo-${i + 1}`,
-          provider: strategy.honest ? '0xa11ce' : `0xbad${String(i).padStart(2, '0')}`,
+          provider: demoProvider(ctx, strategy.honest ? (i % 2 === 0 ? 'alice' : 'bob') : `llm cheat ${i}`).address,
           prompt: prompts[i % prompts.length]!,
           maxTokens: 64,
           temperature,

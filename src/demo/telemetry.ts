@@ -18,6 +18,7 @@ import {
 } from '../telemetry/index.js';
 import { createTelemetryVerifier, type NonceRecord } from '../verifiers/telemetry/index.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
+import { demoProvider } from './accounts.js';
 
 /**
  * Honest and forging GPU-telemetry providers. The helpers build telemetry evidence for any job type that
@@ -273,13 +274,13 @@ export async function telemetryForJob(
 
 /** The gpu-telemetry market of the demo: honest rentals first (they populate the verifier's indexes), then forgers. */
 export function createTelemetryDemo(): DemoModule {
-  const honest = demoSigner('honest provider');
-  const forger = demoSigner('forging provider');
   return {
     jobType: TELEMETRY_JOB_TYPE,
     policyFile: 'policies/gpu-telemetry.yaml',
     verifiers: async () => [createTelemetryVerifier()],
     cases: async (ctx: DemoContext): Promise<DemoCase[]> => {
+      const signer = (name: string) => walletSigner(demoProvider(ctx, name).privateKey);
+      const honest = signer('carol');
       const now = ctx.clock.now();
       const hour = 3_600_000;
       const start = (k: number) => now - 12 * hour + k * 1_800_000;
@@ -295,15 +296,15 @@ export function createTelemetryDemo(): DemoModule {
       push('honest: L4, light load', 'accept', l4.job, l4.trace);
 
       const forged = async (kind: TelemetryForgery, k: number, extra: Partial<ForgedRunOptions> = {}) => {
-        const r = await forgedRun(kind, { jobId: `tele-cheat-${kind}`, signer: forger, claimed: 'h100-sxm', startAt: start(k), durationS: 600, seed: `demo-cheat-${kind}`, ...extra });
+        const r = await forgedRun(kind, { jobId: `tele-cheat-${kind}`, signer: signer(`gpu cheat: ${kind}`), claimed: 'h100-sxm', startAt: start(k), durationS: 600, seed: `demo-cheat-${kind}`, ...extra });
         push(`cheat: ${kind}`, 'reject', r.job, r.trace);
       };
-      await forged('replayed', 3, { previous: h100, signer: honest, jobId: 'tele-cheat-replayed' });
+      await forged('replayed', 3, { previous: h100, jobId: 'tele-cheat-replayed' });
       await forged('scaled-to-bigger-gpu', 4);
       await forged('fabricated-smooth', 5);
       await forged('time-stretched', 6);
       await forged('smaller-gpu', 7);
-      await forged('double-claim', 0, { previous: h100, signer: honest, startAt: start(0) });
+      await forged('double-claim', 0, { previous: h100, startAt: start(0) });
       await forged('old-nonce', 9);
       return cases;
     },

@@ -1,5 +1,6 @@
 import type { Clock, DecisionOutcome, EvidenceBundle, Job, Logger } from '../core/index.js';
 import type { AnyVerifier } from '../verifiers/index.js';
+import type { DemoAccounts } from './accounts.js';
 
 /** What the demo hands every module. */
 export interface DemoContext {
@@ -9,6 +10,8 @@ export interface DemoContext {
   workDir: string;
   /** Path of the real model (../shared/models/stories260k/...), when VERDICT_MODEL points at it. */
   modelPath?: string;
+  /** Provider accounts handed out by the modules (set by the market, which acts as those providers on-chain). */
+  accounts?: DemoAccounts;
 }
 
 /** One job of the demo market: a provider (honest or one cheating strategy) and the evidence it hands in. */

@@ -21,6 +21,7 @@ import {
   type QuantModel,
 } from '../verifiers/zk/index.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
+import { demoProvider } from './accounts.js';
 
 const bundleOf = (job: Job, p: Pick<ZkProofBundle, 'claim' | 'evidence'>): EvidenceBundle => ({
   v: 1,
@@ -49,19 +50,20 @@ export function createZkDemo(): DemoModule {
       });
       const job = (id: string, provider: string, def: CircuitDef, w: { model: QuantModel; input: number[]; inputSalt: bigint }) =>
         makeZkJob({ id, provider, circuit: def, modelCommitment: modelCommitment(def, w.model), input: w.input, inputSalt: w.inputSalt, createdAt: ctx.clock.now() });
+      const p = (name: string) => demoProvider(ctx, name).address;
       const cases: DemoCase[] = [];
       try {
         const dw = world(dense, 'dense', 0x5a17n);
-        const j1 = job('zk-dense-1', '0xa11ce', dense, dw);
+        const j1 = job('zk-dense-1', p('alice'), dense, dw);
         const honest = await prover.prove({ job: j1, ...dw });
         cases.push({ scenario: 'honest (int8 dense layer 32→16, Groth16)', expected: 'accept', job: j1, bundle: bundleOf(j1, honest) });
 
         const mw = world(mlp, 'mlp', 0x0b0bn);
-        const j2 = job('zk-mlp-1', '0xb0b', mlp, mw);
+        const j2 = job('zk-mlp-1', p('bob'), mlp, mw);
         cases.push({ scenario: 'honest (int8 MLP 16→16→4, private salted model)', expected: 'accept', job: j2, bundle: bundleOf(j2, await prover.prove({ job: j2, ...mw })) });
 
         // Runs the job honestly but claims cheaper outputs, attaching the proof it has.
-        const j3 = job('zk-dense-2', '0xbad01', dense, dw);
+        const j3 = job('zk-dense-2', p('zk cheat 1'), dense, dw);
         const real = await prover.prove({ job: j3, ...dw });
         const lazy = real.output.map((y) => (y > -128 ? y - 1 : y));
         cases.push({
@@ -72,7 +74,7 @@ export function createZkDemo(): DemoModule {
         });
 
         // Same model and input as job 1: hands in job 1's proof and outputs, re-committed under the new job id.
-        const j4 = job('zk-dense-3', '0xbad02', dense, dw);
+        const j4 = job('zk-dense-3', p('zk cheat 2'), dense, dw);
         cases.push({
           scenario: "cheat: replays another job's proof",
           expected: 'reject',
@@ -81,7 +83,7 @@ export function createZkDemo(): DemoModule {
         });
 
         // Claims this job's statement (computed without proving), with curve points lifted from two other proofs.
-        const j5 = job('zk-dense-4', '0xbad03', dense, dw);
+        const j5 = job('zk-dense-4', p('zk cheat 3'), dense, dw);
         const out5 = honest.output;
         const statement = [jobIdToField(j5.id), honest.statement.modelCommitment, honest.statement.inputCommitment, outputCommitment(j5.id, out5)];
         const forgedProof = { ...(honest.evidence.proof as Record<string, unknown>), pi_a: (real.evidence.proof as Record<string, unknown>).pi_a };
@@ -96,7 +98,7 @@ export function createZkDemo(): DemoModule {
         });
 
         // Runs (and honestly proves) a cheaper model with smaller weights instead of the committed one.
-        const j6 = job('zk-dense-5', '0xbad04', dense, dw);
+        const j6 = job('zk-dense-5', p('zk cheat 4'), dense, dw);
         const cheap = { ...dw, model: seededModel(dense, seed('dense.model'), { salt: 0x5a17n, maxAbs: 2 }) };
         const cheapJob = { ...j6, spec: { ...j6.spec, modelCommitment: fieldToHex(modelCommitment(dense, cheap.model)) } };
         const cheapProof = await prover.prove({ job: cheapJob, ...cheap });

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -14,6 +15,7 @@ import { createBuiltinRegistry } from '../builtin.js';
 import { EXIT, type CliIO } from '../io.js';
 
 export const MEDIATOR_USAGE = `verdict mediator start --rpc <url> --contract <address> --key-file <path> --db <path>
+                       [--protocol verdict|lilypad] [--chain-id N] [--inconclusive abstain|accept|reject]
                        [--port N] [--host 127.0.0.1] [--policies dir] [--evidence-dir dir] [--blobs dir]
                        [--reputation-db path] [--confirmations N] [--start-block N] [--poll-ms N]
                        [--log-level info]
@@ -21,20 +23,46 @@ verdict mediator status --db <path> [--json]
 
 start   runs the mediator daemon: watches the mediation contract for disputes assigned to this key, fetches
         the evidence, runs the job type's policy, signs the verdict (EIP-712) and posts it, exactly once.
+        --protocol verdict (default): --contract is a VerdictMediation contract.
+        --protocol lilypad: --contract is Lilypad's mediation handler; the daemon answers MediationRequested
+        with mediationAcceptResult / mediationRejectResult from this key's account (--inconclusive: what an
+        Inconclusive verdict becomes; default abstain, which lets Lilypad's mediation timeout refund both sides).
         Serves GET /health and GET /metrics (Prometheus) on --port (default 9464, loopback).
         SIGTERM / SIGINT stop it gracefully. Logs are JSON lines (pino) on stdout.
 status  prints the disputes of a mediator database.`;
 
+export const PROTOCOLS = ['verdict', 'lilypad'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+const INCONCLUSIVE_POLICIES = ['abstain', 'accept', 'reject'] as const;
+
 export interface ChainFactoryOptions {
+  protocol: Protocol;
   rpcUrl: string;
   contract: string;
   privateKey: Hex;
   logger: Logger;
   confirmations: number;
+  expectedChainId?: number;
+  startBlock?: number;
+  inconclusive: (typeof INCONCLUSIVE_POLICIES)[number];
+}
+
+/**
+ * The chain adapter of a protocol, loaded on demand (ethers is imported by the adapters only). Connecting checks
+ * the RPC (CHAIN_ERROR when unreachable), the chain id and the contract (BAD_CONFIG when it is not the protocol's).
+ */
+export async function connectProtocol(o: ChainFactoryOptions): Promise<ChainPort> {
+  const common = { rpcUrl: o.rpcUrl, privateKey: o.privateKey, logger: o.logger, ...(o.expectedChainId !== undefined ? { expectedChainId: o.expectedChainId } : {}) };
+  if (o.protocol === 'lilypad') {
+    const { connectLilypad } = await import('../../mediator/lilypad/adapter.js');
+    return connectLilypad({ ...common, mediation: o.contract, inconclusive: o.inconclusive, ...(o.startBlock !== undefined ? { startBlock: o.startBlock } : {}) });
+  }
+  const { connectChainPort } = await import('../../mediator/chain/adapter.js');
+  return connectChainPort({ ...common, contract: o.contract });
 }
 
 export interface MediatorCommandDeps {
-  /** Builds the ChainPort (default: the ethers adapter of src/mediator/chain). */
+  /** Builds the ChainPort (default: connectProtocol, the ethers or Lilypad adapter). */
   createChain?: (o: ChainFactoryOptions) => Promise<ChainPort>;
   registry?: () => Promise<VerifierRegistry>;
   logger?: Logger;
@@ -66,8 +94,11 @@ async function start(argv: string[], io: CliIO, deps: MediatorCommandDeps): Prom
   const { values } = parseArgs({
     args: argv,
     options: {
+      protocol: { type: 'string' },
       rpc: { type: 'string' },
       contract: { type: 'string' },
+      'chain-id': { type: 'string' },
+      inconclusive: { type: 'string' },
       'key-file': { type: 'string' },
       db: { type: 'string' },
       port: { type: 'string' },
@@ -93,6 +124,14 @@ async function start(argv: string[], io: CliIO, deps: MediatorCommandDeps): Prom
     if (!values[required]) throw new VerdictError('BAD_INPUT', `missing --${required} (see: verdict mediator --help)`);
   }
   if (!isHex(values.contract, 20)) throw new VerdictError('BAD_CONFIG', `--contract must be a 0x-prefixed 20-byte address, got "${values.contract}"`);
+  const protocol = (values.protocol ?? 'verdict') as Protocol;
+  if (!PROTOCOLS.includes(protocol)) throw new VerdictError('BAD_INPUT', `--protocol must be one of ${PROTOCOLS.join(', ')}, got "${values.protocol}"`);
+  const inconclusive = (values.inconclusive ?? 'abstain') as ChainFactoryOptions['inconclusive'];
+  if (!INCONCLUSIVE_POLICIES.includes(inconclusive)) {
+    throw new VerdictError('BAD_INPUT', `--inconclusive must be one of ${INCONCLUSIVE_POLICIES.join(', ')}, got "${values.inconclusive}"`);
+  }
+  if (values.inconclusive !== undefined && protocol !== 'lilypad') throw new VerdictError('BAD_INPUT', '--inconclusive applies to --protocol lilypad only');
+  const expectedChainId = values['chain-id'] === undefined ? undefined : intOption(values['chain-id'], 'chain-id', 0, 1);
   const port = intOption(values.port, 'port', 9464, 0, 65535);
   const confirmations = intOption(values.confirmations, 'confirmations', 2, 0, 1000);
   const startBlock = values['start-block'] === undefined ? undefined : intOption(values['start-block'], 'start-block', 0);
@@ -116,17 +155,35 @@ async function start(argv: string[], io: CliIO, deps: MediatorCommandDeps): Prom
   }
   if (policies.jobTypes().length === 0) throw new VerdictError('BAD_CONFIG', `no policy files (*.yaml, *.yml, *.json) in ${policiesDir}`);
 
-  const createChain = deps.createChain;
-  if (!createChain) throw new VerdictError('UNSUPPORTED', 'no chain adapter is available in this build');
+  const createChain = deps.createChain ?? connectProtocol;
   const chain = await createChain({
+    protocol,
     rpcUrl: values.rpc!,
     contract: values.contract!,
     privateKey: key.wallet.privateKey as Hex,
     logger,
     confirmations,
+    inconclusive,
+    ...(expectedChainId !== undefined ? { expectedChainId } : {}),
+    ...(startBlock !== undefined ? { startBlock } : {}),
   });
-  const registry = deps.registry ? await deps.registry() : await createBuiltinRegistry({ ...(values.blobs ? { blobsDir: values.blobs } : {}), logger });
-  const repStore = new SqliteReputationStore(resolve(values['reputation-db'] ?? join(dirname(dbPath), 'reputation.db')));
+  let registry: VerifierRegistry;
+  try {
+    registry = deps.registry ? await deps.registry() : await createBuiltinRegistry({ ...(values.blobs ? { blobsDir: values.blobs } : {}), logger });
+  } catch (e) {
+    await chain.close?.();
+    throw e;
+  }
+  let repStore: SqliteReputationStore;
+  try {
+    const repPath = resolve(values['reputation-db'] ?? join(dirname(dbPath), 'reputation.db'));
+    mkdirSync(dirname(repPath), { recursive: true });
+    repStore = new SqliteReputationStore(repPath);
+  } catch (e) {
+    await chain.close?.();
+    await registry.dispose();
+    throw e;
+  }
   let daemon: MediatorDaemon;
   try {
     daemon = await startMediatorDaemon({

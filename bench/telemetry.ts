@@ -10,6 +10,7 @@
  *    that has seen some honest jobs; the detection rate and the check that catches it.
  * 3. Honest false-positive rate over `honest` traces (8 boards × 3 loads, 60–240 s), through one verifier.
  */
+import { cpus, loadavg } from 'node:os';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { ManualClock, canonicalBytes, concatBytes, fromHex, equalBytes, silentLogger, utf8, type Claim, type Finding } from '../src/core/index.js';
 import { generateTrace, genesisLink, parseSignedTrace, checkChain, recoverDigestSigner, statementDigest, type SignedTrace } from '../src/telemetry/index.js';
@@ -41,7 +42,19 @@ const ctx = (options: Record<string, unknown> = { periodMs: 250 }, claim: Partia
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-console.log(`telemetry benchmark — ${process.version}, ${process.arch}, trials per forgery ${trials}, honest traces ${honestN}`);
+/** Wilson score interval (95%) of x successes in n trials: honest error bars for 40-trial rates and rare false positives. */
+function wilson(x: number, n: number, z = 1.96): [number, number] {
+  const p = x / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, c - h), Math.min(1, c + h)];
+}
+const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+const ci = (x: number, n: number, digits = 1) => wilson(x, n).map((v) => pct(v, digits)).join('–');
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+console.log(`telemetry benchmark — ${process.version}, ${process.arch}, ${cpus().length} cores, trials per forgery ${trials}, honest traces ${honestN}; load average at start ${load()}`);
 
 // ---------------------------------------------------------------- 1. throughput
 {
@@ -182,11 +195,12 @@ const fpReasons = new Map<string, number>();
 }
 
 console.log('\n## Detection rate per forgery, and honest false positives');
-console.log('| provider | trials | flagged | rate | caught by |');
-console.log('|---|---|---|---|---|');
+console.log('| provider | trials | flagged | rate | 95% interval (Wilson) | caught by |');
+console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
   const by = [...r.by.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} (${n})`).join(', ') || '—';
-  console.log(`| cheat: ${r.name} | ${r.total} | ${r.detected} | **${((r.detected / r.total) * 100).toFixed(1)}%** | ${by} |`);
+  console.log(`| cheat: ${r.name} | ${r.total} | ${r.detected} | **${pct(r.detected / r.total)}** | ${ci(r.detected, r.total)} | ${by} |`);
 }
-console.log(`| honest (false positives) | ${honestN} | ${fp} | **${((fp / honestN) * 100).toFixed(2)}%** | ${[...fpReasons.entries()].map(([k, n]) => `${k} (${n})`).join('; ') || '—'} |`);
+console.log(`| honest (false positives) | ${honestN} | ${fp} | **${pct(fp / honestN, 2)}** | ${ci(fp, honestN, 2)} | ${[...fpReasons.entries()].map(([k, n]) => `${k} (${n})`).join('; ') || '—'} |`);
+console.log(`\nload average at end ${load()}`);
 void utf8;

@@ -20,7 +20,7 @@ import { createTelemetryDemo } from './telemetry.js';
 import { createZkDemo } from './zk.js';
 import { renderTable } from './table.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
-import { DemoAccounts } from './accounts.js';
+import { DemoAccounts, type DemoAccount } from './accounts.js';
 import { startDemoChain } from './chain.js';
 import { runMarket } from './market.js';
 import { startDemoMediators, stopDemoMediators, type DemoMediator } from './mediators.js';
@@ -118,6 +118,8 @@ async function endToEnd(ctx: DemoContext & { accounts: DemoAccounts }, modules: 
       outDir,
     });
     say(`mediator daemons: ${mediators.map((m) => `${m.daemon.address.slice(0, 10)}… ${m.daemon.status.url}`).join(', ')}`);
+    const veteran = seedVeteran(reputation, ctx, VETERAN_HISTORY);
+    say(`  (${veteran.name} comes with ${VETERAN_HISTORY} earlier verified wasi jobs and a stake of ${VETERAN_STAKE}, seeded into the reputation database)`);
     const jobs = await runMarket({ chain, modules: prepared, accounts: ctx.accounts, mediators, sharedEvidence, reputation, clock: ctx.clock, progress: (l) => say(`  ${l}`) });
     const market = (performance.now() - t0) / 1000;
     const network = new ReputationScorer({ store: reputation, clock: ctx.clock });
@@ -163,6 +165,18 @@ async function endToEnd(ctx: DemoContext & { accounts: DemoAccounts }, modules: 
     reputation.close();
     await chain.stop();
   }
+}
+
+const VETERAN_HISTORY = 400;
+const VETERAN_STAKE = 25;
+
+/** A provider with a long record: `history` passed wasi checks from before this run, at the reference stake. */
+function seedVeteran(store: SqliteReputationStore, ctx: DemoContext & { accounts: DemoAccounts }, history: number): DemoAccount {
+  const veteran = ctx.accounts.account('dave');
+  const scorer = new ReputationScorer({ store, clock: ctx.clock });
+  scorer.setStake(veteran.address, VETERAN_STAKE);
+  for (let i = 0; i < history; i++) scorer.recordOutcome(veteran.address, 'wasi', 'pass', { jobId: `earlier-wasi-job-${i}` });
+  return veteran;
 }
 
 /** JSON of the report: bigints as decimal strings, the modules by job type. */

@@ -148,6 +148,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketJob[]> {
 async function waitForVerdicts(o: MarketOptions, disputed: MarketJob[]): Promise<void> {
   const deadline = o.clock.now() + (o.timeoutMs ?? 15 * 60_000);
   let reported = -1;
+  let lastReport = 0;
   for (;;) {
     let resolved = 0;
     for (const j of disputed) {
@@ -162,9 +163,10 @@ async function waitForVerdicts(o: MarketOptions, disputed: MarketJob[]): Promise
         resolved++;
       }
     }
-    if (resolved !== reported) {
+    if (resolved !== reported && (resolved === disputed.length || o.clock.now() - lastReport >= 10_000)) {
       o.progress(`verdicts on-chain: ${resolved}/${disputed.length}`);
       reported = resolved;
+      lastReport = o.clock.now();
     }
     if (resolved === disputed.length) return;
     if (o.clock.now() > deadline) {

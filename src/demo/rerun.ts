@@ -95,6 +95,12 @@ export function createRerunDemo(): DemoModule & { blobs: MemoryBlobStore; execut
       const alt = await executeJob({ ...job, spec: { ...job.spec, module: heatAlt } }, deps);
       cases.push({ scenario: 'honest, other float order', expected: 'accept', job, bundle: cheat(job, alt.outputs) });
 
+      // a provider with a long verified history: the creator checks its jobs at the reputation floor only
+      for (const n of [6, 7, 8]) {
+        job = heatJob(`wasi-heat-${n}`, p('dave'));
+        cases.push({ scenario: 'honest veteran (long verified history)', expected: 'accept', job, bundle: bundle(job, await runDeterministicJob(job, deps)) });
+      }
+
       job = heatJob('wasi-heat-3', p('wasi cheat 4'));
       const honest = (await runDeterministicJob(job, deps)).outputs;
       cases.push({ scenario: 'cheat: missing file', expected: 'reject', job, bundle: cheat(job, honest.filter((o) => o.path !== 'summary.json')) });

@@ -143,6 +143,8 @@ export interface FheEngine extends Freeable {
 
   /** Public evaluation keys; replaces earlier ones. */
   setEvaluationKeys(keys: { relin?: ValidatedBlob; galois?: ValidatedGaloisKeys }): void;
+  /** Frees the evaluation keys (an engine kept for the next job must not hold this one's keys in memory). */
+  clearEvaluationKeys(): void;
   loadCiphertext(blob: ValidatedCiphertext, arena: Arena): Ct;
   /** Canonical (uncompressed) SEAL bytes. */
   saveCiphertext(ct: Ct): Uint8Array;

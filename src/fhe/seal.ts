@@ -208,8 +208,8 @@ class SealEngine implements FheEngine {
   private readonly ckks?: CKKSEncoder;
   /** One ParmsIdType per data level, for modulus switching. */
   private readonly levelIds: ParmsIdType[] = [];
-  private relin?: RelinKeys;
-  private galois?: GaloisKeys;
+  private relin: RelinKeys | undefined;
+  private galois: GaloisKeys | undefined;
   private readonly owned: { delete(): void }[] = [];
   private freed = false;
 
@@ -425,6 +425,13 @@ class SealEngine implements FheEngine {
       },
       'BAD_INPUT',
     );
+  }
+
+  clearEvaluationKeys(): void {
+    this.relin?.delete();
+    this.galois?.delete();
+    this.relin = undefined;
+    this.galois = undefined;
   }
 
   loadCiphertext(blob: ValidatedCiphertext, arena: Arena): Ct {

@@ -210,3 +210,47 @@ test('through the registry, garbage ciphertexts in otherwise valid evidence are 
   );
   assert.equal(backend.broken, false);
 });
+
+test('SEAL contexts are kept between jobs: one for sequential verifications, one each for concurrent ones, all freed on dispose', async () => {
+  let created = 0;
+  let freed = 0;
+  const counting: FheBackend = {
+    get name() {
+      return backend.name;
+    },
+    get broken() {
+      return backend.broken;
+    },
+    heapBytes: () => backend.heapBytes(),
+    createEngine(params) {
+      created++;
+      const e = backend.createEngine(params);
+      const del = e.delete.bind(e);
+      return Object.assign(e, {
+        delete: () => {
+          freed++;
+          del();
+        },
+      });
+    },
+  };
+  const verifier = new FheVerifier({ keyring, loadBackend: async () => counting });
+  const good = evidenceOf(honest, honestResult);
+  const once = () => verify(honest.job, honestResult.claim, good, { checks: ['rerun'], sample: 1 }, undefined, verifier);
+  for (let i = 0; i < 2; i++) {
+    const f = await once(); // the second run reloads the keys its engine was returned without
+    assert.equal(f.outcome, 'pass', f.reason);
+  }
+  assert.equal(created, 1);
+  assert.equal(verifier.idleEngines, 1);
+  const both = await Promise.all([once(), once()]);
+  assert.deepEqual(both.map((f) => f.outcome), ['pass', 'pass']);
+  assert.equal(created, 2);
+  assert.equal(verifier.idleEngines, 2);
+  // A cheat verified on a kept engine is still caught.
+  const f = await verify(honest.job, honestResult.claim, { ...good, outputs: [good.outputs[1]!, ...good.outputs.slice(1)] }, { checks: ['rerun'], sample: 4 }, undefined, verifier);
+  assert.equal(f.outcome, 'fail', f.reason);
+  await verifier.dispose();
+  assert.equal(verifier.idleEngines, 0);
+  assert.equal(freed, created);
+});

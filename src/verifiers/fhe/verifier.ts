@@ -7,6 +7,7 @@ import {
   checkInputs,
   commitOutputs,
   loadSealBackend,
+  paramsHash,
   parseFheEvidence,
   parseFheJobSpec,
   prepareEvaluation,
@@ -81,8 +82,43 @@ export class FheVerifier implements Verifier<FheEvidence> {
   readonly id = 'fhe';
   readonly version = '1.0.0';
   private backend?: Promise<FheBackend>;
+  /**
+   * Idle engines by parameter hash. Building a SEAL context costs about as much as evaluating several
+   * items (bench/README.md § FHE), so engines are kept between jobs; each verify() takes one for itself
+   * (concurrent verifications never share one) and gives it back without the job's evaluation keys.
+   */
+  private readonly idle = new Map<string, { backend: FheBackend; engine: FheEngine }[]>();
 
   constructor(private readonly options: FheVerifierOptions = {}) {}
+
+  private takeEngine(backend: FheBackend, params: FheJobSpecParams): FheEngine {
+    const list = this.idle.get(paramsHash(params));
+    while (list && list.length > 0) {
+      const kept = list.pop()!;
+      if (kept.backend === backend && !backend.broken) return kept.engine;
+      freeQuietly(kept.engine);
+    }
+    return backend.createEngine(params);
+  }
+
+  private returnEngine(backend: FheBackend, engine: FheEngine): void {
+    try {
+      if (backend.broken) throw new Error('backend aborted');
+      engine.clearEvaluationKeys();
+    } catch {
+      freeQuietly(engine);
+      return;
+    }
+    const key = paramsHash(engine.params);
+    const list = this.idle.get(key) ?? [];
+    const total = [...this.idle.values()].reduce((n, l) => n + l.length, 0);
+    if (list.length >= MAX_IDLE_PER_PARAMS || total >= MAX_IDLE_ENGINES) {
+      freeQuietly(engine);
+      return;
+    }
+    list.push({ backend, engine });
+    this.idle.set(key, list);
+  }
 
   parseEvidence(raw: unknown): FheEvidence {
     return parseFheEvidence(raw);
@@ -123,7 +159,7 @@ export class FheVerifier implements Verifier<FheEvidence> {
     }
     let engine: FheEngine | undefined;
     try {
-      engine = backend.createEngine(spec.params);
+      engine = this.takeEngine(backend, spec.params);
       // 1. What the creator committed: program, evaluation keys, inputs.
       let prepared;
       let inputs: ValidatedCiphertext[];
@@ -190,7 +226,7 @@ export class FheVerifier implements Verifier<FheEvidence> {
       if (err.code === 'BAD_EVIDENCE' || err.code === 'LIMIT_EXCEEDED') return finding('fail', err.message, {}, { confidence: 1 });
       return finding('inconclusive', err.message, {}, { error: { code: err.code, retryable: err.retryable } });
     } finally {
-      engine?.delete();
+      if (engine) this.returnEngine(backend, engine);
     }
   }
 
@@ -276,8 +312,29 @@ export class FheVerifier implements Verifier<FheEvidence> {
   }
 
   async dispose(): Promise<void> {
-    // The WASM module's memory is released with the module; engines are freed after every verify().
+    for (const list of this.idle.values()) for (const { engine } of list) freeQuietly(engine);
+    this.idle.clear();
+    // The WASM module's memory is released with the module.
     this.backend = undefined;
+  }
+
+  /** Idle engines kept for later jobs (for tests and monitoring). */
+  get idleEngines(): number {
+    return [...this.idle.values()].reduce((n, l) => n + l.length, 0);
+  }
+}
+
+type FheJobSpecParams = FheEngine['params'];
+
+/** Idle engines kept per parameter set, and in all (a ckks-16384 context holds tens of MiB of tables). */
+const MAX_IDLE_PER_PARAMS = 2;
+const MAX_IDLE_ENGINES = 4;
+
+function freeQuietly(engine: FheEngine): void {
+  try {
+    engine.delete();
+  } catch {
+    // A module that aborted cannot free; it is dropped with its backend.
   }
 }
 

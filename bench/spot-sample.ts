@@ -1,17 +1,18 @@
 /**
  * Spot-sampling of LLM inference: what verification costs next to generation, and how detection grows
- * with the sample. Run: `npx tsx bench/spot-sample.ts [--quick]` (VERDICT_MODEL selects the model file).
+ * with the sample. Run: `npx tsx bench/spot-sample.ts [--quick] [--only=A,A2,B,C] [--batch=1000] [--batch-tokens=256] [--batch-seeds=10]` (VERDICT_MODEL selects the model file).
  *
  * A. One 256-token greedy completion, at the policy default sample (≥ 99% detection of a provider faking
  *    ≥ 10% of the positions). Baseline: the provider's own generation, timed in the same run, interleaved.
  *    Also measured: the k single decode steps an activation-committing design would recompute instead.
- * B. A batch job of many short requests, sampled by request at the same target (request granularity).
+ * B. A batch job of many 256-token requests, sampled by request at the same target, next to the same
+ *    generation; detection of a provider faking 10% of the batch's positions, by the verifier and by its sampler.
  * C. Detection rate vs sample size k for every cheat, next to 1 − (1 − f)^k.
  */
 import { cpus } from 'node:os';
 import { sha256 } from '../src/core/index.js';
-import { ForwardState, LocalBackend, generate } from '../src/inference/index.js';
-import { binomialDetection, commitRevealTranscript, commitSecret, finiteDetection, hypergeometricDetection, samplesNeededBinomial, samplesNeededHypergeometric } from '../src/sampling/index.js';
+import { ForwardState, LocalBackend, Xoshiro128, argmax, generate, logSoftmax } from '../src/inference/index.js';
+import { binomialDetection, commitRevealTranscript, commitSecret, type Reveal, finiteDetection, hypergeometricDetection, samplesNeededBinomial, samplesNeededHypergeometric } from '../src/sampling/index.js';
 import {
   checkGreedy,
   claimFor,
@@ -21,18 +22,21 @@ import {
   llmBatchJob,
   parseLlmSpec,
   parseSpotSampleOptions,
+  PURPOSE_REQUESTS,
   respondBatch,
+  selectSample,
   respondLlm,
   type LlmBatchSpec,
   type LlmSingleSpec,
 } from '../src/verifiers/spot-sample/index.js';
-import { ALL_CHEATS, createLlmWorld, honest, isRandomFallback, makeLlmJob, spotSampleVerifierFor } from '../src/demo/spot-sample.js';
-import { silentLogger, systemClock, type Claim, type Finding, type Hex } from '../src/core/index.js';
+import { ALL_CHEATS, commitAndRespond, createLlmWorld, honest, isRandomFallback, makeLlmJob, spotSampleVerifierFor, type LlmStrategy } from '../src/demo/spot-sample.js';
+import { silentLogger, systemClock, utf8, type Claim, type Finding, type Hex } from '../src/core/index.js';
 
 const quick = process.argv.includes('--quick');
 /** `--only=A,C` runs just those sections. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const section = (name: string) => !only || only.includes(name);
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -158,19 +162,25 @@ if (section('A2')) {
 
 // ---------------------------------------------------------------- B. batch job, sampled by request
 if (section('B')) {
-  const R = quick ? 300 : 1000;
-  const tokens = 16;
-  console.log(`\n## B. batch job: ${R} requests × ${tokens} tokens, sampled by request (f = ${defaults.cheatFraction} of the requests, target ${defaults.targetDetection})`);
+  // Same completion length as A: the ≤ 5% target is for 256-token completions, reached by sampling requests
+  // of a batch (one completion alone needs ≥ k/N of its decode steps, see A).
+  const R = Number(arg('batch') ?? (quick ? 300 : 1000));
+  const L = Number(arg('batch-tokens') ?? 256);
+  const seeds = Number(arg('batch-seeds') ?? (quick ? 3 : 10));
+  const draws = 10_000;
+  console.log(`\n## B. batch job: ${R} requests × ${L} tokens, sampled by request (f = ${defaults.cheatFraction}, target ${defaults.targetDetection})`);
   const starts = ['Once upon a time', 'The cat', 'Lily saw a bird', 'Tom was sad', 'The sun was hot', 'A little boy', 'She wanted', 'One day, a dog'];
-  const requests = Array.from({ length: R }, (_, i) => ({ prompt: `${starts[i % starts.length]} ${i}`, maxTokens: tokens, stopAtEos: false }));
-  const job = llmBatchJob({
-    id: 'bench-batch',
-    provider: '0xa11ce',
-    model: { id: w.modelId, ...(w.model.digest ? { sha256: w.model.digest as Hex } : {}) },
-    requests,
-    logprobs: true,
-    challenge: { kind: 'commit-reveal', commits: w.parties.map((p) => ({ party: p.party, commit: commitSecret(p.secret, p.party, 'bench-batch') })) },
-  });
+  const requests = Array.from({ length: R }, (_, i) => ({ prompt: `${starts[i % starts.length]} ${i}`, maxTokens: L, stopAtEos: false }));
+  const batchJob = (parties: Reveal[]) =>
+    llmBatchJob({
+      id: 'bench-batch',
+      provider: '0xa11ce',
+      model: { id: w.modelId, ...(w.model.digest ? { sha256: w.model.digest as Hex } : {}) },
+      requests,
+      logprobs: true,
+      challenge: { kind: 'commit-reveal', commits: parties.map((p) => ({ party: p.party, commit: commitSecret(p.secret, p.party, 'bench-batch') })) },
+    });
+  const job = batchJob(w.parties);
   const spec = parseLlmSpec(job.spec) as LlmBatchSpec;
   let t0 = performance.now();
   const outputs = spec.requests.map((g) => generateFor(w.model, g));
@@ -183,14 +193,101 @@ if (section('B')) {
   t0 = performance.now();
   const f = await verify(job, claim, evidence);
   const V = performance.now() - t0;
-  const d = f.details as { sample: { size: number }; detection: { probability: number } };
-  console.log(`outcome ${f.outcome}; k = ${d.sample.size} requests of ${R}, guaranteed detection ${d.detection.probability.toFixed(4)}`);
+  if (f.outcome !== 'pass') throw new Error(`honest batch did not pass: ${f.reason}`);
+  const d = f.details as { sample: { size: number }; detection: { probability: number }; recompute: { positions: number; tokens: number } };
+  console.log(`honest provider: outcome ${f.outcome}; k = ${d.sample.size} requests of ${R} (${d.recompute.positions} positions checked, ${d.recompute.tokens} tokens prefilled), guaranteed detection ${d.detection.probability.toFixed(4)}`);
   console.log('| step | time | vs generation |');
   console.log('|---|---|---|');
-  console.log(`| **baseline: provider generation of all ${R} requests** | **${ms(G)}** | 100% |`);
+  console.log(`| **baseline: provider generation of all ${R} requests (${R * L} tokens)** | **${ms(G)}** | 100% |`);
   console.log(`| provider protocol overhead (commit ${R} leaves, open k) | ${ms(P)} | ${pct(P / G)} |`);
   console.log(`| **verifier: one prefill per sampled request, every position checked** | **${ms(V)}** | **${pct(V / G)}** |`);
+  // Control against load drift between the long generation and the short verification: the sampled requests'
+  // generation, timed right after the verification.
+  const sampled = evidence.openings.map((o) => o.leaf.i); // the provider opens exactly the sampled requests
+  t0 = performance.now();
+  for (const i of sampled) generateFor(w.model, spec.requests[i]!);
+  const Gk = performance.now() - t0;
+  if (sampled.length === d.sample.size) {
+    console.log(`control: generating just the ${sampled.length} sampled requests, timed right after: ${ms(Gk)}; verifier / that = ${pct(V / Gk)}, × k/R = ${pct((V / Gk) * (sampled.length / R))} of the batch's generation`);
+  }
+
+  // The cheater of the target: fakes ≥ 10% of all positions. With equal-length requests and every position
+  // of a sampled request checked, its best placement is to concentrate the fakes in as few requests as
+  // possible: all positions of ⌈f·R⌉ requests (random tokens, no generation). Spreading them out only puts
+  // a faked position in more requests.
+  const rng = new Xoshiro128('bench-batch-cheater', 'requests');
+  const bad = new Set<number>();
+  while (bad.size < Math.ceil(defaults.cheatFraction * R)) bad.add(rng.nextInt(R));
+  const V0 = w.model.config.vocabSize;
+  const faked = outputs.map((o, i) => {
+    if (!bad.has(i)) return o;
+    const completion = Array.from({ length: L }, () => 3 + rng.nextInt(V0 - 3));
+    return { ...o, completion, logprobs: completion.map(() => -rng.nextFloat() * 5) };
+  });
+  // (a) the verifier itself, on fresh challenges (other creator/mediator secrets each time);
+  let caught = 0;
+  const cheatMs: number[] = [];
+  for (let s = 0; s < seeds; s++) {
+    const parties = w.parties.map((p) => ({ party: p.party, secret: sha256(utf8(`bench batch secret ${s} of ${p.party}`)) }));
+    const cj = batchJob(parties);
+    const cc = commitLlmBatch(cj, faked);
+    const cl = claimFor(cj, cc);
+    const ev = respondBatch(cj, cc, faked, commitRevealTranscript(cj.id, cl.outputCommitment, parties));
+    const c0 = performance.now();
+    if ((await verify(cj, cl, ev)).outcome === 'fail') caught++;
+    cheatMs.push(performance.now() - c0);
+  }
+  // (b) the same sampler over many more challenge seeds: does the sample contain a faked request?
+  let hit = 0;
+  const drbg = new Xoshiro128('bench-batch-seeds', 'draws');
+  for (let s = 0; s < draws; s++) {
+    const seed = sha256(utf8(`draw ${s} ${drbg.nextFloat()}`));
+    if (selectSample(seed, defaults, R, PURPOSE_REQUESTS).positions.some((i) => bad.has(i))) hit++;
+  }
+  console.log(`cheater faking ${pct(bad.size / R)} of the positions (all ${L} positions of ${bad.size} of the ${R} requests, random tokens):`);
+  console.log(`| detection | measured | guaranteed (hypergeometric) |`);
+  console.log('|---|---|---|');
+  console.log(`| verifier on ${seeds} fresh commit-reveal challenges | ${caught}/${seeds} rejected (median verify ${ms(median(cheatMs))}) | ${d.detection.probability.toFixed(4)} |`);
+  console.log(`| the verifier's request sampler over ${draws.toLocaleString('en-US')} challenge seeds: sample contains a faked request | ${(hit / draws).toFixed(4)} | ${hypergeometricDetection(R, bad.size, d.sample.size).toFixed(4)} |`);
 }
+
+/**
+ * A greedy provider that replaces exactly round(fraction · N) positions by a random token and is honest at
+ * every other position (it continues from its own faked prefix), so only the replaced positions mismatch:
+ * the case where sample size matters.
+ */
+const fakeFraction = (fraction: number): LlmStrategy => ({
+  name: `cheat: ${fraction * 100}% of positions replaced, honest elsewhere`,
+  honest: false,
+  run: (world, job) => {
+    const spec = parseLlmSpec(job.spec) as LlmSingleSpec;
+    const prompt = world.model.tokenizer.encode(spec.prompt ?? '', { bos: true });
+    const rng = new Xoshiro128('bench-fake-fraction', job.id);
+    const V = world.model.config.vocabSize;
+    const N = spec.maxTokens;
+    const fakes = new Set<number>();
+    while (fakes.size < Math.round(fraction * N)) fakes.add(rng.nextInt(N));
+    const state = new ForwardState(world.model, 'float64', prompt.length + N);
+    const logits = new Float64Array(V);
+    const lp = new Float64Array(V);
+    state.feed(prompt, logits, prompt.length - 1);
+    const completion: number[] = [];
+    const logprobs: number[] = [];
+    for (let t = 0; t < N; t++) {
+      logSoftmax(logits, lp);
+      let token = argmax(logits);
+      if (fakes.has(t)) {
+        let r = token;
+        while (r === token) r = 3 + rng.nextInt(V - 3);
+        token = r;
+      }
+      completion.push(token);
+      logprobs.push(lp[token]!);
+      if (t < N - 1) state.feed([token], logits, 0);
+    }
+    return commitAndRespond(world, job, prompt, { completion, logprobs });
+  },
+});
 
 // ---------------------------------------------------------------- C. detection rate vs sample size
 if (section('C')) {
@@ -203,7 +300,7 @@ if (section('C')) {
   console.log(`|---|---|${ks.map(() => '---').join('|')}|`);
   const saved = w.policyOptions;
   w.policyOptions = { samples: N }; // providers open every position, so each k below is a sub-sample
-  for (const cheat of ALL_CHEATS) {
+  for (const cheat of [fakeFraction(0.1), ...ALL_CHEATS]) {
     const caught = ks.map(() => 0);
     const exact = ks.map(() => 0);
     let fSum = 0;

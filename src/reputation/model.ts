@@ -5,7 +5,7 @@ import { economicsFor, type ReputationConfig } from './config.js';
 
 /**
  * The reputation model as pure functions over plain records; the scorer (scorer.ts) adds the clock and the store.
- * Wire/storage format: docs/formats.md § Reputation.
+ * Wire/storage format: docs/reputation.md § Records.
  */
 
 /** What a mediator decided about one checked job. `inconclusive` is kept for the record but never moves the score. */

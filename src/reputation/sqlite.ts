@@ -6,7 +6,7 @@ import type { ReputationEvent, ReputationStore } from './store.js';
 /**
  * The embedded default store: one SQLite file in WAL mode (better-sqlite3; the only file of src/reputation that
  * imports it). Every write is its own transaction, so a restart loses nothing that was acknowledged.
- * Schema (user_version 1): docs/formats.md § Reputation.
+ * Schema (user_version 1): docs/reputation.md § Records.
  */
 const SCHEMA_VERSION = 1;
 

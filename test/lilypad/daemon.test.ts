@@ -13,6 +13,8 @@ import { Wallet } from 'ethers';
 import { stringify } from 'yaml';
 import { isVerdictError, type Hex } from '../../src/core/index.js';
 import { mediatorCommand } from '../../src/cli/commands/mediator.js';
+import { eip712SignerRecovery } from '../../src/cli/commands/verify-bundle.js';
+import { verifyVerdictBundle } from '../../src/mediator/bundle.js';
 import { TxSender, deployMediation } from '../../src/mediator/chain/contract.js';
 import { writeKeyFile } from '../../src/mediator/chain/keyfile.js';
 import { createProvider } from '../../src/mediator/chain/rpc.js';
@@ -140,6 +142,19 @@ describe('verdict mediator start --protocol lilypad', () => {
       assert.equal(await running, 0);
     }
     assert.match(err.join(''), new RegExp(`verdict mediator ${mediator} on chain ${anvil.chainId}`));
+    // `status --json` names each verdict's bundle, which re-checks from the evidence directory alone
+    const out: string[] = [];
+    assert.equal(await mediatorCommand(['status', '--db', join(w.dir, 'db', 'mediator.db'), '--json'], { stdout: { write: (s: string) => out.push(s) }, stderr: { write: () => true } }), 0);
+    const st = JSON.parse(out.join('')) as { counts: Record<string, number>; disputes: { job: string; state: string; bundle: string | null }[] };
+    assert.deepEqual(st.counts, { confirmed: 2, failed: 1 });
+    const judged = st.disputes.filter((d) => d.state === 'confirmed');
+    assert.equal(judged.length, 2);
+    for (const d of judged) {
+      const bundle = JSON.parse(Buffer.from(w.evidenceStore.get(d.bundle as Hex)).toString('utf8'));
+      const report = await verifyVerdictBundle(bundle, { registry: w.registry, recoverSigner: eip712SignerRecovery });
+      assert.ok(report.ok, JSON.stringify(report.checks.filter((c) => !c.ok)));
+      assert.equal(bundle.chain.contract, stack.mediation, 'signed in the handler\'s EIP-712 domain');
+    }
   });
 
   test('start fails fast: wrong handler address (no code, or a VerdictMediation), unreachable RPC, bad key file', async () => {

@@ -238,13 +238,23 @@ async function status(argv: string[], io: CliIO): Promise<number> {
     const rows = disputes.map((d) => {
       const v = store.verdict(d.id, d.jobId);
       const post = store.posts(d.id).at(-1);
-      return { id: d.id, job: d.jobKey ?? d.jobId, state: d.state, attempts: d.attempts, outcome: v?.verdict.outcome ?? null, tx: post?.txHash ?? null, lastError: d.lastError };
+      return {
+        id: d.id,
+        job: d.jobKey ?? d.jobId,
+        state: d.state,
+        attempts: d.attempts,
+        outcome: v?.verdict.outcome ?? null,
+        tx: post?.txHash ?? null,
+        // content id of the verdict bundle in the evidence directory (sha256/<2>/<62>): `verdict verify --bundle`
+        bundle: v?.bundleId ?? null,
+        lastError: d.lastError,
+      };
     });
     if (values.json) io.stdout.write(`${JSON.stringify({ counts: store.countsByStatus(), nextBlock: store.nextBlock(), disputes: rows }, null, 2)}\n`);
     else {
       io.stdout.write(`next block ${store.nextBlock() ?? '-'}; ${Object.entries(store.countsByStatus()).map(([k, n]) => `${k} ${n}`).join(', ') || 'no disputes'}\n`);
       for (const r of rows) {
-        io.stdout.write(`#${r.id} ${r.state}${r.attempts ? ` (retry ${r.attempts}: ${r.lastError})` : ''} ${r.job} ${r.outcome ?? ''} ${r.tx ?? ''}\n`);
+        io.stdout.write(`#${r.id} ${r.state}${r.attempts ? ` (retry ${r.attempts}: ${r.lastError})` : ''} ${r.job} ${r.outcome ?? ''} ${r.tx ?? ''}${r.bundle ? ` bundle ${r.bundle}` : ''}\n`);
       }
     }
   } finally {

@@ -48,7 +48,8 @@ export async function startDemoMediators(o: StartMediatorsOptions): Promise<Demo
       const logFile = join(dir, 'mediator.log');
       const logger = pino({ level: 'info', base: { mediator: i + 1 } }, pino.destination({ dest: logFile, sync: true })) as unknown as Logger;
       const registry = new VerifierRegistry({ clock: o.ctx.clock, logger });
-      for (const m of o.modules) for (const v of await m.verifiers(o.ctx)) registry.register(v);
+      // one instance per verifier id: job types may share a verifier (llm-inference blends in telemetry)
+      for (const m of o.modules) for (const v of await m.verifiers(o.ctx)) if (!registry.has(v.id)) registry.register(v);
       const chain = await connectChainPort({ rpcUrl: o.rpcUrl, contract: o.contract, privateKey: key, expectedChainId: o.chainId, logger });
       const reputation = new SqliteReputationStore(o.reputationDb);
       const daemon = await startMediatorDaemon({

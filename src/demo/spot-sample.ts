@@ -27,6 +27,9 @@ import {
 } from '../verifiers/spot-sample/index.js';
 import type { DemoCase, DemoContext, DemoModule } from './types.js';
 import { demoProvider } from './accounts.js';
+import { telemetryForJob, type TelemetryForgery } from './telemetry.js';
+import { walletSigner } from '../telemetry/signer.js';
+import { createTelemetryVerifier } from '../verifiers/telemetry/index.js';
 
 /**
  * LLM providers for the spot-sample verifier, honest and cheating, on the real stories260K model (or, when
@@ -284,7 +287,8 @@ export function createSpotSampleDemo(options: LlmWorldOptions = {}): DemoModule 
     jobType: LLM_JOB_TYPE,
     policyFile: 'policies/llm-inference.yaml',
     async verifiers(ctx) {
-      return [spotSampleVerifierFor(await getWorld(ctx))];
+      // the llm-inference policy blends GPU telemetry into the check (policies/llm-inference.yaml)
+      return [spotSampleVerifierFor(await getWorld(ctx)), createTelemetryVerifier()];
     },
     async cases(ctx) {
       const w = await getWorld(ctx);
@@ -307,23 +311,38 @@ export function createSpotSampleDemo(options: LlmWorldOptions = {}): DemoModule 
         [honestPrefixOnly(0.5), 0],
         [swapAfterChallenge(), 0],
       ];
-      return scenarios.map(([strategy, temperature], i) => {
-        const job = makeLlmJob(w, {
-          id: `llm-demo-${i + 1}`,
-          provider: demoProvider(ctx, strategy.honest ? (i % 2 === 0 ? 'alice' : 'bob') : `llm cheat ${i}`).address,
-          prompt: prompts[i % prompts.length]!,
-          maxTokens: 64,
-          temperature,
+      const label = isRandomFallback(w) ? ' [random weights]' : '';
+      const hour = 3_600_000;
+      const cases: DemoCase[] = [];
+      // Each provider's GPU records a signed trace of the run; one honest provider hands in a fabricated trace
+      // (its outputs are right): telemetry alone is too weak to reject, the finding is recorded with the accept.
+      const runs: Array<[LlmStrategy, number, string, TelemetryForgery?]> = scenarios.map(([strategy, temperature], i) => [
+        strategy,
+        temperature,
+        strategy.honest ? (i % 2 === 0 ? 'alice' : 'bob') : `llm cheat ${i}`,
+      ]);
+      runs.push([honest(), 0, 'erin', 'fabricated-smooth']);
+      for (const [i, [strategy, temperature, name, forgery]] of runs.entries()) {
+        const account = demoProvider(ctx, name);
+        const base = makeLlmJob(w, { id: `llm-demo-${i + 1}`, provider: account.address, prompt: prompts[i % prompts.length]!, maxTokens: 64, temperature });
+        const gpu = await telemetryForJob(base, {
+          signer: walletSigner(account.privateKey),
+          profile: 'l4',
+          startAt: ctx.clock.now() - 6 * hour + i * 600_000,
+          durationS: 120,
+          seed: `llm-demo-${i + 1}`,
+          ...(forgery ? { forgery } : {}),
         });
-        const label = isRandomFallback(w) ? ' [random weights]' : '';
-        const c: DemoCase = {
-          scenario: `${strategy.name}${temperature > 0 ? ` (T=${temperature})` : ''}${label}`,
+        const bundle = bundleOf(gpu.job, strategy.run(w, gpu.job));
+        bundle.items.telemetry = gpu.evidence;
+        cases.push({
+          scenario: `${strategy.name}${temperature > 0 ? ` (T=${temperature})` : ''}${forgery ? `, ${forgery} GPU trace` : ''}${label}`,
           expected: strategy.honest ? 'accept' : 'reject',
-          job,
-          bundle: bundleOf(job, strategy.run(w, job)),
-        };
-        return c;
-      });
+          job: gpu.job,
+          bundle,
+        });
+      }
+      return cases;
     },
   };
 }

@@ -123,8 +123,15 @@ function seedVeteran(store: SqliteReputationStore, ctx: EndToEndOptions['ctx'], 
   return veteran;
 }
 
-/** JSON of the report: bigints as decimal strings, each job with its type and scenario instead of the module. */
+/** JSON of the report: bigints as decimal strings, each job with its type and scenario instead of the module, no keys. */
 export function reportJson(r: DemoReport): unknown {
-  const jobs = r.jobs.map(({ module, case: c, ...rest }) => ({ jobType: module.jobType, job: c.job.id, scenario: c.scenario, expected: c.expected, ...rest }));
+  const jobs = r.jobs.map(({ module, case: c, provider, ...rest }) => ({
+    jobType: module.jobType,
+    job: c.job.id,
+    scenario: c.scenario,
+    expected: c.expected,
+    provider: { name: provider.name, address: provider.address },
+    ...rest,
+  }));
   return JSON.parse(JSON.stringify({ ...r, jobs }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }

@@ -24,7 +24,7 @@ import type { VerifierRegistry } from '../verifiers/index.js';
 import { jobIdToBytes32, outcomeCode, type Bytes32, type SignedVerdict, type VerdictPayload } from './ports.js';
 
 /**
- * Wire formats of the mediator (docs/formats.md, "Mediator"):
+ * Wire formats of the mediator (docs/formats.md, "Mediation"):
  * - `verdict.dispute-evidence` v1: what a party hands the mediator for a disputed job (the Job and its
  *   EvidenceBundle). Its content id, sha256 of its canonical JSON, is the `evidenceHash` of the verdict.
  * - `verdict.verdict-bundle` v1: everything needed to re-check a verdict with no access to the mediator:

@@ -54,7 +54,7 @@ export function outcomeFromCode(code: number): VerdictOutcome {
 export interface VerdictPayload {
   jobId: Bytes32;
   outcome: OutcomeCode;
-  /** Content id (sha256) of the dispute evidence the decision was made on; see docs/formats.md "Mediator". */
+  /** Content id (sha256) of the dispute evidence the decision was made on; see docs/formats.md "Mediation". */
   evidenceHash: Bytes32;
 }
 
@@ -185,7 +185,7 @@ export interface EvidenceRef {
 }
 
 /**
- * Fetches the dispute evidence document (docs/formats.md, "Mediator": `verdict.dispute-evidence` v1, which carries
+ * Fetches the dispute evidence document (docs/formats.md, "Mediation": `verdict.dispute-evidence` v1, which carries
  * the Job and its EvidenceBundle) as raw untrusted bytes. The engine hashes and parses them itself.
  * Throws NOT_FOUND when there is none (yet: the engine retries within the evidence window), or a retryable error.
  */

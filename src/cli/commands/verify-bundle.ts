@@ -9,7 +9,7 @@ import { readJsonFile, type CliIO } from '../io.js';
 
 export const VERIFY_BUNDLE_USAGE = `verdict verify --bundle <verdict-bundle.json> [--blobs <dir>] [--skip-signatures] [--json]
 
-Re-checks a mediator's verdict from its bundle alone (docs/formats.md, "Mediator"): the hashes that bind job,
+Re-checks a mediator's verdict from its bundle alone (docs/formats.md, "Mediation"): the hashes that bind job,
 evidence, policy, decision and verdict; the committee's EIP-712 signatures (domain from the bundle's chain id
 and contract); and a fresh run of the policy's verifiers with the recorded seed.
 Exit code: 0 the verdict re-checks, 1 it does not, 3 bad input.`;

@@ -1,5 +1,5 @@
 /**
- * Mediator key files. Two accepted shapes (docs/formats.md, "Contracts"):
+ * Mediator key files. Two accepted shapes (docs/formats.md, "Mediation"):
  *   - a text file holding one secp256k1 private key as 64 hex digits, with or without 0x (whitespace trimmed);
  *   - JSON `{ "format": "verdict-key", "v": 1, "privateKey": "0x…" }`.
  * Every failure is BAD_CONFIG with a message that says what is wrong, never the key itself.

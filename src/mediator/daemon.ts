@@ -29,7 +29,12 @@ export interface DaemonOptions {
   pollIntervalMs?: number;
   /** Consecutive failed chain scans after which /health reports degraded (default 3). */
   degradedAfter?: number;
-  engine?: Partial<Pick<EngineOptions, 'confirmations' | 'txConfirmations' | 'startBlock' | 'maxBlockRange' | 'backoff' | 'evidenceAttempts' | 'verifyAttempts' | 'waitTimeoutMs' | 'probe'>>;
+  engine?: Partial<
+    Pick<
+      EngineOptions,
+      'confirmations' | 'txConfirmations' | 'startBlock' | 'maxBlockRange' | 'backoff' | 'evidenceAttempts' | 'verifyAttempts' | 'waitTimeoutMs' | 'individualVotes' | 'quorumWaitMs' | 'probe'
+    >
+  >;
 }
 
 export interface MediatorDaemon {

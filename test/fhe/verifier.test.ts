@@ -4,11 +4,16 @@ import fc from 'fast-check';
 import { VerdictError, sha256, silentLogger, systemClock, utf8, type Claim, type Finding, type Job } from '../../src/core/index.js';
 import {
   PRESETS,
+  ProgramEvaluator,
+  analyzeProgram,
   canaryDetectionProbability,
   createFheJob,
   decryptResults,
   loadSealBackend,
   toBase64,
+  validateCiphertext,
+  validateGaloisKeys,
+  validateRelinKeys,
   type CreatedFheJob,
   type FheBackend,
   type FheEngine,
@@ -48,9 +53,14 @@ before(async () => {
   honest = make('fhe-honest', 0);
   honestResult = await runFheJob(backend, honest.job, honest.pkg);
 });
-after(() => engine.delete());
+after(async () => {
+  await shared.dispose();
+  engine.delete();
+});
+/** One verifier for most tests, as a mediator has: it keeps its SEAL context between jobs (~1 s each to build). */
+const shared = new FheVerifier({ keyring, loadBackend: async () => backend });
 
-async function verify(job: Job, claim: Claim, evidence: unknown, options: Record<string, unknown> = {}, seed = sha256(utf8('seed')), verifier = new FheVerifier({ keyring, loadBackend: async () => backend })): Promise<Finding> {
+async function verify(job: Job, claim: Claim, evidence: unknown, options: Record<string, unknown> = {}, seed = sha256(utf8('seed')), verifier = shared): Promise<Finding> {
   const ev = verifier.parseEvidence(evidence);
   return verifier.verify(job, ev, { claim, signal: new AbortController().signal, deadline: Date.now() + 600_000, clock: systemClock, logger: silentLogger, seed, options });
 }
@@ -253,4 +263,64 @@ test('SEAL contexts are kept between jobs: one for sequential verifications, one
   await verifier.dispose();
   assert.equal(verifier.idleEngines, 0);
   assert.equal(freed, created);
+});
+
+test('more cheats: outputs of this job moved between items, and a model with other weights, are caught by both checks', async () => {
+  const depth = analyzeProgram(setup.program, engine.params).depth;
+  const canonical = honestResult.outputs.map((o) => validateCiphertext(o, engine.chain, { level: depth }).bytes);
+  // Moved: every output is a genuine output of this job, for another item (the canaries included).
+  const moved = cheatClaim(engine, honest, [...canonical.slice(1), canonical[0]!]);
+  let f = await verify(honest.job, moved.claim, evidenceOf(honest, moved));
+  assert.equal(f.outcome, 'fail', f.reason);
+  let d = f.details as { rerun: { status: string; mismatches: number[] }; canary: { status: string } };
+  assert.deepEqual(d.rerun.mismatches, [0, 1, 2, 3]);
+  assert.equal(d.canary.status, 'fail');
+  // Other weights: same shape (same keys, same levels), biases shifted by 0.5 — a cheaper or wrong model.
+  const other = { ...setup.program, ops: setup.program.ops.map((op) => (op.op === 'dense' ? { ...op, bias: op.bias!.map((b) => b + 0.5) } : op)) };
+  const created = make('fhe-cheat-weights', 100, honest);
+  const spec = created.spec;
+  engine.setEvaluationKeys({
+    relin: validateRelinKeys(created.pkg.keys.relin!, engine.chain),
+    galois: validateGaloisKeys(created.pkg.keys.galois!, engine.chain, spec.galoisSteps),
+  });
+  const ev = new ProgramEvaluator(engine, other);
+  let outputs: Uint8Array[];
+  try {
+    outputs = created.pkg.inputs.map((b) => ev.evaluateBytes(b));
+  } finally {
+    ev.dispose();
+  }
+  const claimed = cheatClaim(engine, created, outputs);
+  f = await verify(created.job, claimed.claim, evidenceOf(created, claimed));
+  assert.equal(f.outcome, 'fail', f.reason);
+  d = f.details as typeof d;
+  assert.deepEqual(d.rerun.mismatches, [...Array(created.spec.items).keys()]);
+  assert.equal(d.canary.status, 'fail');
+});
+
+test("garbage, truncated or altered evaluation keys in the evidence are the creator's problem: inconclusive, never a throw (property)", async () => {
+  const verifier = new FheVerifier({ keyring, loadBackend: async () => backend });
+  const good = evidenceOf(honest, honestResult);
+  const galois = Buffer.from(good.keys.galois!, 'base64');
+  const relin = Buffer.from(good.keys.relin!, 'base64');
+  const mutate = fc.oneof(
+    fc.uint8Array({ maxLength: 4000 }).map((b) => ({ kind: 'random', bytes: b })),
+    fc.nat().map((n) => ({ kind: 'truncated', bytes: galois.subarray(0, n % galois.length) })),
+    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([at, x]) => {
+      const b = Buffer.from(relin);
+      b[at % b.length] = b[at % b.length]! ^ x;
+      return { kind: 'flipped', bytes: b };
+    }),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.boolean(), mutate, async (inGalois, m) => {
+      const keys = { ...good.keys, [inGalois ? 'galois' : 'relin']: toBase64(m.bytes) };
+      const f = await verify(honest.job, honestResult.claim, { ...good, keys }, { checks: ['rerun'], sample: 1 }, undefined, verifier);
+      assert.equal(f.outcome, 'inconclusive', `${m.kind}: ${f.reason}`);
+      assert.equal(f.error?.retryable, false);
+    }),
+    { numRuns: 10 },
+  );
+  assert.equal(backend.broken, false);
+  await verifier.dispose();
 });

@@ -28,6 +28,7 @@ import {
   type LlmStrategy,
 } from '../../../src/demo/spot-sample.js';
 import { check, ctxFor, defaultVerifier, note, world } from './helpers.js';
+import { createTelemetryVerifier } from '../../../src/verifiers/telemetry/index.js';
 
 const PROMPT = 'Once upon a time';
 
@@ -78,8 +79,10 @@ test('the verifier recomputes only up to the last sampled position (never the wh
 
 test('policy integration: the llm-inference policy accepts honest and rejects cheating providers', async () => {
   const w = await world();
-  const registry = new VerifierRegistry().register(await defaultVerifier());
+  // the shipped policy blends in GPU telemetry: without a trace that optional rule fails below the reject weight
+  const registry = new VerifierRegistry().register(await defaultVerifier()).register(createTelemetryVerifier());
   const policy = loadPolicyFile(new URL('../../../policies/llm-inference.yaml', import.meta.url).pathname);
+  assert.ok(policy.verifiers.some((r) => r.id === 'telemetry' && !r.required && r.probability === 'adaptive'));
   for (const [strategy, expected] of [[honest('float32'), 'accept'], [swapAfterChallenge(), 'reject'], [ALL_CHEATS[0]!, 'reject']] as Array<[LlmStrategy, string]>) {
     const job = makeLlmJob(w, { id: `policy-${strategy.name}`, provider: '0xp', prompt: PROMPT, maxTokens: 32 });
     const bundle = bundleOf(job, strategy.run(w, job));

@@ -5,6 +5,7 @@ import {
   NobleEngine,
   SnarkBackend,
   artifactPath,
+  parseG2,
   batchCoefficients,
   parseVerificationKey,
   parseZkEvidence,
@@ -16,7 +17,7 @@ import {
   type PairingEngine,
 } from '../../src/verifiers/zk/index.js';
 import { readFileSync } from 'node:fs';
-import { clone, dense, loadVectors } from './fixtures.js';
+import { clone, dense, loadVectors, twistPointsOutsideG2 } from './fixtures.js';
 
 const backend = new SnarkBackend();
 after(() => backend.dispose());
@@ -57,6 +58,28 @@ for (const [name, make] of engines) {
       assert.equal(res.ok, false);
       assert.deepEqual(res.bad, [i]);
     }
+  });
+
+  test(`${name}: G2 subgroup membership agrees with noble; a deferred pi_b outside G2 is bad before any pairing`, async () => {
+    const engine = await make();
+    const outside = twistPointsOutsideG2(2);
+    for (const { proof } of items.slice(0, 2)) assert.equal(engine.g2InSubgroup(engine.g2(proof.b)), true);
+    for (const raw of outside) {
+      const b = parseG2(raw, 'pi_b', false);
+      assert.equal(engine.g2InSubgroup(engine.g2(b)), false);
+    }
+    const deferred = (raw: unknown) => parseZkEvidence(raw, 'evidence.zk', { deferG2Subgroup: true });
+    const list: BatchItem[] = vectors.cases.map((c, i) => {
+      const e = clone(c.evidence) as unknown as Record<string, any>;
+      if (i === 2) e.proof.pi_b = outside[0];
+      const ev = deferred(e);
+      return { proof: ev.proof as Groth16Proof, publicSignals: ev.publicSignals };
+    });
+    assert.equal(list[0]!.proof.bSubgroupChecked, false);
+    const res = await verifyGroth16Batch(engine, vk, list);
+    assert.deepEqual(res, { ok: false, bad: [2], checks: 1, outsideSubgroup: [2] });
+    const clean = await verifyGroth16Batch(engine, vk, list.filter((_, i) => i !== 2));
+    assert.deepEqual(clean, { ok: true, bad: [], checks: 1 });
   });
 }
 

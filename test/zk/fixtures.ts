@@ -1,5 +1,6 @@
 /** Shared fixtures of the zk tests: committed proof vectors and job builders. */
 import { readFileSync, existsSync } from 'node:fs';
+import { bn254 } from '@noble/curves/bn254.js';
 import { fileURLToPath } from 'node:url';
 import type { Claim, Job } from '../../src/core/index.js';
 import {
@@ -53,3 +54,25 @@ export const mlp = findCircuit('mlp-q8-16x16x4', 1)!;
 
 /** The snarkjs JSON of a value, deep-copied (tests mutate it). */
 export const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+/**
+ * Points of the BN254 twist outside the order-r subgroup G2, as snarkjs JSON (x = i + u for small i): what a
+ * forger could try to slip into pi_b. The cofactor of the twist is ~2^254, so small x values are never in G2.
+ */
+export function twistPointsOutsideG2(count: number): string[][][] {
+  const Fp2 = bn254.fields.Fp2;
+  const b = (bn254.G2.Point as unknown as { CURVE(): { b: ReturnType<typeof Fp2.fromBigTuple> } }).CURVE().b;
+  const out: string[][][] = [];
+  for (let i = 1n; out.length < count && i < 200n; i++) {
+    const x = Fp2.fromBigTuple([i, 1n]);
+    let y;
+    try {
+      y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), b));
+    } catch {
+      continue;
+    }
+    if (bn254.G2.Point.fromAffine({ x, y }).isTorsionFree()) continue;
+    out.push([[x.c0.toString(), x.c1.toString()], [y.c0.toString(), y.c1.toString()], ['1', '0']]);
+  }
+  return out;
+}

@@ -23,6 +23,8 @@ import type { Groth16Proof, Groth16VerificationKey } from './proof.js';
  * (Fiat–Shamir); a secret or fresh seed makes them unpredictable as well.
  *
  * When the batch fails, bisection finds the bad proofs: ~2·k·log2(n/k) extra checks for k bad proofs.
+ * A proof whose B the parser left unchecked (bSubgroupChecked: false) is checked for G2 subgroup membership first;
+ * one outside it is bad without entering a pairing.
  */
 
 export interface BatchItem {
@@ -37,6 +39,8 @@ export interface BatchResult {
   bad: number[];
   /** Pairing-product checks performed (1 when all pass). */
   checks: number;
+  /** Those of `bad` whose B is not in G2 (present only when some are): refused before any pairing. */
+  outsideSubgroup?: number[];
 }
 
 export interface BatchOptions {
@@ -83,6 +87,12 @@ export async function verifyGroth16Batch<P1, P2>(
   const delta = engine.g2(vk.delta);
   const ic = vk.ic.map((p) => engine.g1(p));
   let checks = 0;
+  const bad: number[] = [];
+  const live: number[] = [];
+  items.forEach(({ proof }, i) => {
+    if (proof.bSubgroupChecked || engine.g2InSubgroup(pts[i]!.b)) live.push(i);
+    else bad.push(i);
+  });
 
   const check = async (idx: readonly number[]): Promise<boolean> => {
     checks++;
@@ -106,7 +116,6 @@ export async function verifyGroth16Batch<P1, P2>(
     return engine.pairingProductIsOne(pairs);
   };
 
-  const bad: number[] = [];
   const search = async (idx: number[], knownBad: boolean): Promise<void> => {
     if (!knownBad && (await check(idx))) return;
     if (idx.length === 1) {
@@ -121,7 +130,8 @@ export async function verifyGroth16Batch<P1, P2>(
     // If the left half is fine, the right half must hold the failure: skip re-checking it as a whole.
     await search(right, leftOk);
   };
-  await search(items.map((_, i) => i), false);
+  const outsideSubgroup = [...bad];
+  if (live.length > 0) await search(live, false);
   bad.sort((a, b) => a - b);
-  return { ok: bad.length === 0, bad, checks };
+  return { ok: bad.length === 0, bad, checks, ...(outsideSubgroup.length > 0 ? { outsideSubgroup } : {}) };
 }

@@ -22,6 +22,8 @@ export interface PairingEngine<P1 = unknown, P2 = unknown> {
   g1Add(a: P1, b: P1): P1;
   g1Neg(a: P1): P1;
   g1MultiExp(points: P1[], scalars: bigint[]): Promise<P1>;
+  /** Whether a point of the twist (already checked on it) lies in the order-r subgroup G2. */
+  g2InSubgroup(p: P2): boolean;
   /** Whether Π e(P_i, Q_i) is the identity of GT (one final exponentiation for all pairs). */
   pairingProductIsOne(pairs: [P1, P2][]): Promise<boolean>;
 }
@@ -53,6 +55,9 @@ export class NobleEngine implements PairingEngine<NobleG1, NobleG2> {
       acc = acc.add(this.g1Mul(p, scalars[i]!));
     });
     return acc;
+  }
+  g2InSubgroup(p: NobleG2): boolean {
+    return p.isTorsionFree();
   }
   async pairingProductIsOne(pairs: [NobleG1, NobleG2][]): Promise<boolean> {
     // noble refuses infinity in a pairing; e(O, Q) = 1, so such pairs drop out of the product.

@@ -1,6 +1,6 @@
 import { VerdictError, z, parseWith } from '../../core/index.js';
 import { PUBLIC_SIGNALS, type ProofScheme } from './circuits.js';
-import { parseProof, parsePublicSignals, type ParsedProof } from './proof.js';
+import { parseProof, parsePublicSignals, type ParsedProof, type ParseOptions } from './proof.js';
 
 /**
  * Evidence of the 'zk' verifier (docs/formats.md, "## ZK", zk-evidence v1): a proof that the circuit named by the
@@ -44,7 +44,7 @@ const envelopeSchema = z
   })
   .strict();
 
-export function parseZkEvidence(raw: unknown, source = 'evidence.zk'): ParsedZkEvidence {
+export function parseZkEvidence(raw: unknown, source = 'evidence.zk', options: ParseOptions = {}): ParsedZkEvidence {
   let size: number;
   try {
     // JSON.stringify, not canonicalize: an absent optional field set to undefined is fine here
@@ -61,7 +61,7 @@ export function parseZkEvidence(raw: unknown, source = 'evidence.zk'): ParsedZkE
     scheme: env.scheme,
     circuit: env.circuit,
     circuitVersion: env.circuitVersion,
-    proof: parseProof(env.scheme, env.proof, `${source}.proof`),
+    proof: parseProof(env.scheme, env.proof, `${source}.proof`, options),
     publicSignals: parsePublicSignals(env.publicSignals, PUBLIC_SIGNALS.length, `${source}.publicSignals`),
   };
   if (env.output) parsed.output = [...env.output];

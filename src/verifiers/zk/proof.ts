@@ -8,13 +8,25 @@ import { FQ, FR, parseDecimal } from './field.js';
  * WebAssembly: shapes and lengths, canonical decimal coordinates below the base field modulus, affine form
  * (z = 1), points on the curve and — for G2, whose cofactor is not 1 — in the prime-order subgroup, and no point
  * at infinity (an honest proof has one with probability ~2^-254). Any failure is VerdictError('BAD_EVIDENCE').
+ *
+ * The G2 subgroup check costs ~25 ms in pure TypeScript (noble) and ~2 ms on snarkjs' WebAssembly curve, which
+ * a synchronous parser cannot reach. With `deferG2Subgroup`, a Groth16 proof's pi_b is checked on the twist here
+ * and marked `bSubgroupChecked: false`; the verifier (ZkVerifier.verify, verifyGroth16Batch) then checks it on the
+ * WASM curve before any pairing. Verification keys are configuration, parsed once: always fully checked.
  */
+
+export interface ParseOptions {
+  /** Leave the G2 subgroup check of a Groth16 proof's pi_b to the verifier (see above). */
+  deferG2Subgroup?: boolean;
+}
 
 export interface Groth16Proof {
   scheme: 'groth16';
   a: G1Affine;
   b: G2Affine;
   c: G1Affine;
+  /** false when the parser left b's subgroup check to the verifier (ParseOptions.deferG2Subgroup). */
+  bSubgroupChecked: boolean;
 }
 
 export const PLONK_G1 = ['A', 'B', 'C', 'Z', 'T1', 'T2', 'T3', 'Wxi', 'Wxiw'] as const;
@@ -60,14 +72,21 @@ function parseFp2(raw: unknown, what: string): [bigint, bigint] {
   return [parseDecimal(c0, FQ, `${what}[0]`), parseDecimal(c1, FQ, `${what}[1]`)];
 }
 
-/** A snarkjs G2 point [[x0, x1], [y0, y1], ["1", "0"]], on the twist and in the order-r subgroup. */
-export function parseG2(raw: unknown, what: string): G2Affine {
+/** A snarkjs G2 point [[x0, x1], [y0, y1], ["1", "0"]], on the twist and (unless `subgroup` is false) in the order-r subgroup. */
+export function parseG2(raw: unknown, what: string, subgroup = true): G2Affine {
   const [xr, yr, zr] = array(raw, 3, what);
   const z = array(zr, 2, `${what}[2]`);
   if (z[0] !== '1' || z[1] !== '0') bad(what, 'expected affine coordinates (z = ["1", "0"])');
   const x = parseFp2(xr, `${what}[0]`);
   const y = parseFp2(yr, `${what}[1]`);
   const Fp2 = bn254.fields.Fp2;
+  if (!subgroup) {
+    // y^2 = x^3 + b' on the twist; (0, 0) is not on it, so infinity cannot sneak in as affine coordinates.
+    const X = Fp2.fromBigTuple(x);
+    const Y = Fp2.fromBigTuple(y);
+    if (!Fp2.eql(Fp2.sqr(Y), Fp2.add(Fp2.mul(Fp2.sqr(X), X), TWIST_B))) bad(what, 'not a point of the BN254 G2 twist');
+    return { x, y };
+  }
   let point;
   try {
     point = bn254.G2.Point.fromAffine({ x: Fp2.fromBigTuple(x), y: Fp2.fromBigTuple(y) });
@@ -83,7 +102,9 @@ function checkHeader(raw: Record<string, unknown>, protocol: string, what: strin
   if (raw.curve !== undefined && raw.curve !== 'bn128') bad(`${what}.curve`, 'expected "bn128"');
 }
 
-export function parseGroth16Proof(raw: unknown, what = 'proof'): Groth16Proof {
+const TWIST_B = (bn254.G2.Point as unknown as { CURVE(): { b: ReturnType<typeof bn254.fields.Fp2.fromBigTuple> } }).CURVE().b;
+
+export function parseGroth16Proof(raw: unknown, what = 'proof', options: ParseOptions = {}): Groth16Proof {
   if (!isRecord(raw)) return bad(what, 'expected an object');
   checkHeader(raw, 'groth16', what);
   for (const key of Object.keys(raw)) {
@@ -92,8 +113,9 @@ export function parseGroth16Proof(raw: unknown, what = 'proof'): Groth16Proof {
   return {
     scheme: 'groth16',
     a: parseG1(raw.pi_a, `${what}.pi_a`),
-    b: parseG2(raw.pi_b, `${what}.pi_b`),
+    b: parseG2(raw.pi_b, `${what}.pi_b`, !options.deferG2Subgroup),
     c: parseG1(raw.pi_c, `${what}.pi_c`),
+    bSubgroupChecked: !options.deferG2Subgroup,
   };
 }
 
@@ -109,8 +131,8 @@ export function parsePlonkProof(raw: unknown, what = 'proof'): PlonkProof {
   return { scheme: 'plonk', points, evals };
 }
 
-export function parseProof(scheme: 'groth16' | 'plonk', raw: unknown, what = 'proof'): ParsedProof {
-  return scheme === 'groth16' ? parseGroth16Proof(raw, what) : parsePlonkProof(raw, what);
+export function parseProof(scheme: 'groth16' | 'plonk', raw: unknown, what = 'proof', options: ParseOptions = {}): ParsedProof {
+  return scheme === 'groth16' ? parseGroth16Proof(raw, what, options) : parsePlonkProof(raw, what);
 }
 
 /** Public signals: exactly `n` canonical decimals below r. */

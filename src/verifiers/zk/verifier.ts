@@ -90,8 +90,9 @@ export class ZkVerifier implements Verifier<ParsedZkEvidence> {
     this.backend = config.backend ?? new SnarkBackend();
   }
 
+  /** Full validation, except pi_b's G2 subgroup check, which verify/verifyMany run on the WASM curve (proof.ts). */
   parseEvidence(raw: unknown): ParsedZkEvidence {
-    return parseZkEvidence(raw);
+    return parseZkEvidence(raw, 'evidence.zk', { deferG2Subgroup: true });
   }
 
   /** Statement checks (1–3 above); no cryptography. */
@@ -174,6 +175,18 @@ export class ZkVerifier implements Verifier<ParsedZkEvidence> {
     }
     let valid: boolean;
     try {
+      if (ev.proof.scheme === 'groth16' && !ev.proof.bSubgroupChecked) {
+        const engine = await this.backend.engine();
+        if (!engine.g2InSubgroup(engine.g2(ev.proof.b))) {
+          return {
+            verifier: this.id,
+            outcome: 'fail',
+            reason: 'evidence.zk.proof.pi_b: not a point of the BN254 G2 subgroup',
+            error: { code: 'BAD_EVIDENCE', retryable: false },
+            cost: cost(),
+          };
+        }
+      }
       const signals = ev.publicSignals.map(String);
       const proof = proofToSnarkjs(ev.proof);
       valid = ev.scheme === 'groth16' ? await this.backend.groth16Verify(bound.key.key.json, signals, proof) : await this.backend.plonkVerify(bound.key.key.json, signals, proof);
@@ -242,10 +255,13 @@ export class ZkVerifier implements Verifier<ParsedZkEvidence> {
           });
           const res = await verifyGroth16Batch(engine, key.key as Groth16VerificationKey, items, { seed: ctx.seed });
           const badSet = new Set(res.bad.map((b) => idx[b]!));
+          const outside = new Set((res.outsideSubgroup ?? []).map((b) => idx[b]!));
           for (const i of idx) {
             const ev = entries[i]!.evidence;
             const details = { scheme: ev.scheme, circuit: ev.circuit, circuitVersion: ev.circuitVersion, keyHash: key.keyHash, batchSize: idx.length, batchChecks: res.checks };
-            findings[i] = badSet.has(i)
+            findings[i] = outside.has(i)
+              ? { verifier: this.id, outcome: 'fail', reason: 'evidence.zk.proof.pi_b: not a point of the BN254 G2 subgroup', error: { code: 'BAD_EVIDENCE', retryable: false }, details }
+              : badSet.has(i)
               ? { verifier: this.id, outcome: 'fail', reason: 'the groth16 proof does not verify (forged or corrupted; found by batch bisection)', confidence: 1, details }
               : { verifier: this.id, outcome: 'pass', reason: `valid groth16 proof of ${ev.circuit} v${ev.circuitVersion} (batch of ${idx.length})`, confidence: 1, details };
           }

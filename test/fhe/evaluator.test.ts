@@ -74,6 +74,13 @@ function maxError(a: number[][], b: number[][]): number {
   return m;
 }
 
+/** Worst |got − want| / (1e-3 + 1e-3·|want|): below 1 means within the default CKKS canary tolerance. */
+function toleranceRatio(got: number[][], want: number[][]): number {
+  let m = 0;
+  got.forEach((row, i) => row.forEach((x, j) => (m = Math.max(m, Math.abs(x - want[i]![j]!) / (1e-3 + 1e-3 * Math.abs(want[i]![j]!))))));
+  return m;
+}
+
 const records = (tag: string, n: number, width: number) => matrix(tag, n, width, numbers);
 
 test('CKKS: dense → cubic → dense on 256 packed records matches float64 within 1e-3, and is deterministic', () => {
@@ -105,7 +112,9 @@ test('CKKS: other polynomial shapes and mean (degree 2 general, degree 4, x⁴ f
     const program = parseProgram({ format: 'verdict-fhe-program', v: 1, scheme: 'ckks', input: { width: 3 }, block: 16, ops });
     const r = roundTrip(e, program, records(`s${coeffs.length}`, 64, 3));
     assert.equal(r.analysis.depth, depth, JSON.stringify(coeffs));
-    assert.ok(maxError(r.got, r.want) < 1e-3, `${JSON.stringify(coeffs)}: max error ${maxError(r.got, r.want)}`);
+    // CKKS error grows with magnitude (x⁴ reaches ~18 here, at scale 2^30): the canaries' abs + rel bound.
+    assert.ok(toleranceRatio(r.got, r.want) < 1, `${JSON.stringify(coeffs)}: max error ${maxError(r.got, r.want)}`);
+    assert.ok(maxError(r.got, r.want) > 0);
   }
 });
 

@@ -5,7 +5,7 @@
  *    in-memory chain), verification excluded (a verifier that costs ~0), against the baseline of the policy
  *    alone (parse the evidence + evaluatePolicy, no persistence, no chain).
  * 2. The same with verification included: every case of the demo modules (WASI re-run, LLM spot-sample on the
- *    real stories260K model, GPU telemetry, FHE), against the baseline of evaluatePolicy on the same cases.
+ *    real stories260K model, GPU telemetry, ZK proofs, FHE), against the baseline of evaluatePolicy on the same cases.
  * 3. Recovery: mediator child processes killed with SIGKILL after random durable steps (≥ 100 kill points),
  *    restart-to-resume time (spawn → first persisted step), lost and duplicated verdicts; against the baseline
  *    of a cold start of the same process on a fresh database.
@@ -82,10 +82,14 @@ async function included(): Promise<void> {
   const { createSpotSampleDemo } = await import('../src/demo/spot-sample.js');
   const { createTelemetryDemo } = await import('../src/demo/telemetry.js');
   const { createFheDemo } = await import('../src/demo/fhe.js');
+  const { createZkDemo } = await import('../src/demo/zk.js');
   const modelPath = process.env.VERDICT_MODEL ?? resolve(repoRoot, '../shared/models/stories260k/tinystories_260k_v1.bin');
   const ctx: DemoContext = { logger: silentLogger, clock: systemClock, workDir: join(repoRoot, '.verdict', 'bench-mediator'), modelPath };
-  const modules: DemoModule[] = [createRerunDemo(), createSpotSampleDemo(), createTelemetryDemo(), createFheDemo()];
+  const modules: DemoModule[] = [createRerunDemo(), createSpotSampleDemo(), createTelemetryDemo(), createZkDemo(), createFheDemo()];
   const registry = new VerifierRegistry();
+  // the baseline gets verifier instances of its own: some remember what they saw (telemetry's copy index would
+  // flag the engine's second look at a trace as a replay)
+  const baselineRegistry = new VerifierRegistry();
   const policies = new PolicySet();
   const cases: { module: string; c: DemoCase }[] = [];
   for (const m of modules) {
@@ -93,7 +97,9 @@ async function included(): Promise<void> {
       console.log(`(skipping ${m.jobType}: ${m.policyFile} is not in this checkout)`);
       continue;
     }
-    for (const v of await m.verifiers(ctx)) registry.register(v);
+    // modules share verifiers (the LLM module also uses telemetry): one instance per id, as the demo's mediators do
+    for (const v of await m.verifiers(ctx)) if (!registry.has(v.id)) registry.register(v);
+    for (const v of await m.verifiers(ctx)) if (!baselineRegistry.has(v.id)) baselineRegistry.register(v);
     policies.add(loadPolicyFile(join(repoRoot, m.policyFile)));
     for (const c of await m.cases(ctx)) cases.push({ module: m.jobType, c });
   }
@@ -106,7 +112,7 @@ async function included(): Promise<void> {
   for (let i = 0; i < cases.length; i++) {
     const { c } = cases[i]!;
     const seed = fromHex(deriveSeed(events[i]!.blockHash, events[i]!.jobId), 'seed', 32);
-    baseline.push(await evaluatePolicy(registry, policies.forJobType(c.job.type), c.job, c.bundle.claim, c.bundle.items, { seed }));
+    baseline.push(await evaluatePolicy(baselineRegistry, policies.forJobType(c.job.type), c.job, c.bundle.claim, c.bundle.items, { seed }));
   }
   const baseMs = performance.now() - t0;
   const store = w.store('included.db', 'FULL');
@@ -122,6 +128,10 @@ async function included(): Promise<void> {
     const dec = store.decision(d.id)!;
     if (dec.decision.outcome === baseline[i]!.outcome) agree++;
     if (dec.decision.outcome === cases[i]!.c.expected) expected++;
+    else {
+      const why = dec.decision.reasons.join('; ').slice(0, 300);
+      console.log(`(case ${cases[i]!.c.job.id} [${cases[i]!.module}]: engine ${dec.decision.outcome}, baseline ${baseline[i]!.outcome}, expected ${cases[i]!.c.expected}: ${why})`);
+    }
     const t = perType.get(cases[i]!.module) ?? { n: 0, verifyMs: 0 };
     t.n++;
     t.verifyMs += dec.verifyMs;
@@ -136,6 +146,7 @@ async function included(): Promise<void> {
   console.log(`verdict transactions: ${w.chain.stats.transactions} for ${n} disputes`);
   store.close();
   await registry.dispose();
+  await baselineRegistry.dispose();
   w.cleanup();
 }
 

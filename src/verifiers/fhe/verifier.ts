@@ -14,6 +14,7 @@ import {
   validateCiphertext,
   type FheBackend,
   type FheEngine,
+  type FheParams,
   type FheEvidence,
   type FheProgram,
   type ProgramEvaluator,
@@ -91,7 +92,7 @@ export class FheVerifier implements Verifier<FheEvidence> {
 
   constructor(private readonly options: FheVerifierOptions = {}) {}
 
-  private takeEngine(backend: FheBackend, params: FheJobSpecParams): FheEngine {
+  private takeEngine(backend: FheBackend, params: FheParams): FheEngine {
     const list = this.idle.get(paramsHash(params));
     while (list && list.length > 0) {
       const kept = list.pop()!;
@@ -324,9 +325,7 @@ export class FheVerifier implements Verifier<FheEvidence> {
   }
 }
 
-type FheJobSpecParams = FheEngine['params'];
-
-/** Idle engines kept per parameter set, and in all (a ckks-16384 context holds tens of MiB of tables). */
+/** Idle engines kept per parameter set, and in all (each holds its context's precomputed tables in WASM memory). */
 const MAX_IDLE_PER_PARAMS = 2;
 const MAX_IDLE_ENGINES = 4;
 

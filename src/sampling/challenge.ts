@@ -23,7 +23,11 @@ import {
  *     seed = sha256("verdict.challenge.seed.v1" ‖ 0x00 ‖ lp(jobId) ‖ outputCommitment ‖ u32 count ‖
  *                   (lp(party) ‖ secret) for each party in ascending byte order of party).
  *     One honest party is enough: its secret was fixed before the commitment and unknown to the provider.
- * (b) chain randomness: the hash of a block strictly after the block that recorded the commitment,
+ *     A party that does not reveal cannot be replaced: the challenge is then undecidable (NOT_FOUND), which is
+ *     nobody's verdict against the provider.
+ * (b) chain randomness: the hash of exactly block commitBlock + distance, where commitBlock is the (first)
+ *     block that recorded the commitment and distance is fixed by the job. Pinning the block leaves the
+ *     provider no choice of beacon: accepting "any block at least distance later" would let it grind seeds.
  *     seed = sha256("verdict.challenge.beacon.v1" ‖ 0x00 ‖ lp(jobId) ‖ outputCommitment ‖ u64 block ‖ blockHash).
  *     Pure given the block hash; the caller checks the hash and the commitment's block against its chain.
  */
@@ -100,7 +104,7 @@ export const chainTranscriptSchema = z
     kind: z.literal('chain'),
     /** Block that recorded the provider's output commitment. */
     commitBlock: blockSchema,
-    /** The beacon block: strictly after commitBlock (by at least the job's agreed distance). */
+    /** The beacon block: exactly commitBlock + the job's distance (beaconBlockFor). */
     beaconBlock: blockSchema,
     beaconHash: hexSchema(32),
     seed: hexSchema(32),
@@ -128,7 +132,7 @@ export const challengeSpecSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('chain'),
-      /** beaconBlock − commitBlock must be at least this (≥ 1: strictly after). */
+      /** beaconBlock = commitBlock + distance, exactly (≥ 1: strictly after). */
       distance: z.number().int().min(1).max(10_000).default(1),
     })
     .strict(),
@@ -155,9 +159,16 @@ export interface ChallengeBinding {
 }
 
 /**
- * Re-derives the seed from a transcript and checks it against what the job fixed. Returns the 32-byte seed;
- * throws VerdictError('BAD_EVIDENCE') naming what is wrong. Chain facts (that beaconHash is the hash of
- * beaconBlock, and commitBlock the block of the commitment) are the caller's to check.
+ * Re-derives the seed from a transcript and checks it against what the job fixed. Returns the 32-byte seed.
+ * Throws VerdictError naming what is wrong:
+ * - BAD_EVIDENCE: what the provider submitted is wrong (a reveal that does not open its commit, a reveal by
+ *   an excluded party or by a party that did not commit, a beacon block other than commitBlock + distance,
+ *   a seed that does not re-derive) — the provider's fault;
+ * - NOT_FOUND (retryable, details.missingReveals): a committed party has not revealed — not the provider's
+ *   fault, the challenge cannot be decided until it does;
+ * - BAD_INPUT: the job's challenge makes an excluded party (the provider) one of the committing parties.
+ * Chain facts (that beaconHash is the hash of beaconBlock, and commitBlock the block of the commitment) are
+ * the caller's to check.
  */
 export function verifyChallenge(transcript: ChallengeTranscript, binding: ChallengeBinding): Uint8Array {
   const bad = (why: string): never => {
@@ -167,6 +178,8 @@ export function verifyChallenge(transcript: ChallengeTranscript, binding: Challe
   let seed: Uint8Array;
   if (transcript.kind === 'commit-reveal') {
     const spec = binding.spec as Extract<ChallengeSpec, { kind: 'commit-reveal' }>;
+    const trap = spec.commits.find((c) => binding.excludedParties?.includes(c.party));
+    if (trap) throw new VerdictError('BAD_INPUT', `challenge: the job makes "${trap.party}", who may not contribute to its own challenge, a committing party`);
     const expected = new Map(spec.commits.map((c) => [c.party, c.commit.toLowerCase()]));
     const seen = new Set<string>();
     for (const r of transcript.reveals) {
@@ -178,7 +191,14 @@ export function verifyChallenge(transcript: ChallengeTranscript, binding: Challe
       if (r.commit.toLowerCase() !== want) bad(`party "${r.party}" reveals against a commit other than the one published with the job`);
       if (commitSecret(fromHex(r.secret), r.party, binding.jobId).toLowerCase() !== want) bad(`the secret of "${r.party}" does not open its commit`);
     }
-    for (const party of expected.keys()) if (!seen.has(party)) bad(`party "${party}" has not revealed`);
+    // Checked after every submitted reveal: a missing reveal never hides a forged one.
+    const missing = [...expected.keys()].filter((party) => !seen.has(party));
+    if (missing.length) {
+      throw new VerdictError('NOT_FOUND', `challenge: ${missing.map((p) => `"${p}"`).join(', ')} ${missing.length === 1 ? 'has' : 'have'} not revealed ${missing.length === 1 ? 'its secret' : 'their secrets'}`, {
+        retryable: true,
+        details: { missingReveals: missing },
+      });
+    }
     seed = seedFromReveals(
       binding.jobId,
       binding.outputCommitment,
@@ -186,13 +206,23 @@ export function verifyChallenge(transcript: ChallengeTranscript, binding: Challe
     );
   } else {
     const spec = binding.spec as Extract<ChallengeSpec, { kind: 'chain' }>;
-    if (transcript.beaconBlock - transcript.commitBlock < spec.distance) {
-      bad(`beacon block ${transcript.beaconBlock} is not at least ${spec.distance} after the commitment's block ${transcript.commitBlock}`);
+    const pinned = beaconBlockFor(transcript.commitBlock, spec);
+    if (transcript.beaconBlock !== pinned) {
+      bad(`the beacon must be block ${pinned} (the commitment's block ${transcript.commitBlock} + distance ${spec.distance}), the transcript names block ${transcript.beaconBlock}`);
     }
     seed = seedFromBeacon(binding.jobId, binding.outputCommitment, transcript.beaconBlock, transcript.beaconHash);
   }
   if (!equalBytes(seed, fromHex(transcript.seed))) bad('the seed is not the one derived from the transcript');
   return seed;
+}
+
+/** The one block whose hash seeds a chain challenge: commitBlock + distance (no choice is left to the provider). */
+export function beaconBlockFor(commitBlock: number, spec: { distance: number }): number {
+  const block = commitBlock + spec.distance;
+  if (!Number.isSafeInteger(commitBlock) || commitBlock < 0 || !Number.isSafeInteger(block)) {
+    throw new VerdictError('BAD_INPUT', `no beacon block for commitment block ${commitBlock} and distance ${spec.distance}`);
+  }
+  return block;
 }
 
 /** Builds a commit–reveal transcript from revealed secrets (the parties' side). */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  beaconBlockFor,
   chainTranscript,
   commitRevealTranscript,
   commitSecret,
@@ -37,7 +38,6 @@ test('commit–reveal: wrong secrets, missing, extra, duplicate or excluded part
   const binding = { jobId: JOB, outputCommitment: COMMITMENT, spec, excludedParties: ['creator:0xc0ffee-provider'] };
   const cases: Array<[string, unknown]> = [
     ['forged seed', { ...good, seed: sha256Hex('x') }],
-    ['missing party', commitRevealTranscript(JOB, COMMITMENT, [creator])],
     ['wrong secret', { ...good, reveals: [good.reveals[0], { ...good.reveals[1]!, secret: toHex(new Uint8Array(32).fill(9)) }] }],
     ['extra party', commitRevealTranscript(JOB, COMMITMENT, [creator, mediator, { party: 'eve', secret: new Uint8Array(32) }])],
     ['duplicate', { ...good, reveals: [good.reveals[0], good.reveals[0], good.reveals[1]] }],
@@ -46,12 +46,56 @@ test('commit–reveal: wrong secrets, missing, extra, duplicate or excluded part
   for (const [name, tr] of cases) {
     assert.throws(() => verifyChallenge(parseChallengeTranscript(tr), binding), (e) => isVerdictError(e, 'BAD_EVIDENCE'), name);
   }
+  // The creator excluded (it is also the provider): the job itself is malformed, not the evidence.
   assert.throws(
     () => verifyChallenge(parseChallengeTranscript(good), { ...binding, excludedParties: [creator.party] }),
-    (e) => isVerdictError(e, 'BAD_EVIDENCE'),
+    (e) => isVerdictError(e, 'BAD_INPUT'),
   );
   // A seed re-derived for another output commitment (the provider swapping its commitment) does not verify.
   assert.throws(() => verifyChallenge(parseChallengeTranscript(good), { ...binding, outputCommitment: sha256Hex('swap') as Hex }), VerdictError);
+});
+
+test('commit–reveal: a party that withholds its reveal makes the challenge undecidable (NOT_FOUND, retryable), naming it', () => {
+  const binding = { jobId: JOB, outputCommitment: COMMITMENT, spec, excludedParties: ['provider:0x1'] };
+  for (const [reveals, missing] of [[[creator], [mediator.party]], [[mediator], [creator.party]], [[], [creator.party, mediator.party]]] as const) {
+    const tr = reveals.length ? commitRevealTranscript(JOB, COMMITMENT, reveals) : { ...commitRevealTranscript(JOB, COMMITMENT, [creator]), reveals: [] };
+    assert.throws(
+      () => verifyChallenge(tr as never, binding),
+      (e) => {
+        assert.ok(isVerdictError(e, 'NOT_FOUND'), String(e));
+        assert.equal(e.retryable, true);
+        assert.deepEqual(e.details.missingReveals, missing);
+        for (const party of missing) assert.ok(e.message.includes(party), e.message);
+        return true;
+      },
+    );
+  }
+  // What the provider put in the transcript stays its responsibility even when a reveal is also missing.
+  const bad = commitRevealTranscript(JOB, COMMITMENT, [creator]);
+  const forged = { ...bad, reveals: [{ ...bad.reveals[0]!, secret: toHex(new Uint8Array(32).fill(9)) }] };
+  assert.throws(() => verifyChallenge(forged, binding), (e) => isVerdictError(e, 'BAD_EVIDENCE'));
+  const own = commitRevealTranscript(JOB, COMMITMENT, [creator, { party: 'provider:0x1', secret: new Uint8Array(32).fill(3) }]);
+  assert.throws(() => verifyChallenge(own, binding), (e) => isVerdictError(e, 'BAD_EVIDENCE') && /provider:0x1/.test(e.message));
+  // A job that makes the provider one of the committing parties is malformed: it could withhold its own reveal.
+  const trap: ChallengeSpec = { kind: 'commit-reveal', commits: [...spec.commits, { party: 'provider:0x1', commit: commitSecret(new Uint8Array(32).fill(3), 'provider:0x1', JOB) }] };
+  assert.throws(() => verifyChallenge(commitRevealTranscript(JOB, COMMITMENT, [creator, mediator]), { ...binding, spec: trap }), (e) => isVerdictError(e, 'BAD_INPUT'));
+});
+
+test('chain beacon: the beacon is pinned to exactly commitBlock + distance; any other block is refused', () => {
+  const chainSpec = parseChallengeSpec({ kind: 'chain', distance: 2 }) as Extract<ChallengeSpec, { kind: 'chain' }>;
+  const binding = { jobId: JOB, outputCommitment: COMMITMENT, spec: chainSpec };
+  assert.equal(beaconBlockFor(100, chainSpec), 102);
+  // A provider grinding over later blocks: each one would give another seed, none is accepted.
+  for (const later of [103, 104, 150]) {
+    const tr = chainTranscript(JOB, COMMITMENT, 100, later, sha256Hex(`block ${later}`) as Hex);
+    assert.throws(
+      () => verifyChallenge(tr, binding),
+      (e) => isVerdictError(e, 'BAD_EVIDENCE') && /must be block 102/.test(e.message),
+      `beacon block ${later}`,
+    );
+  }
+  assert.doesNotThrow(() => verifyChallenge(chainTranscript(JOB, COMMITMENT, 100, 102, sha256Hex('block 102') as Hex), binding));
+  assert.throws(() => beaconBlockFor(Number.MAX_SAFE_INTEGER, chainSpec), VerdictError);
 });
 
 test('chain beacon: strictly after the commitment block, seed bound to the block hash', () => {

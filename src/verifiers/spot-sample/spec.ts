@@ -106,6 +106,13 @@ export function parseSpotSampleOptions(raw: unknown): SpotSampleOptions {
   return parseWith(spotSampleOptionsSchema, raw ?? {}, { source: 'policy options of spot-sample', code: 'BAD_CONFIG' });
 }
 
+/** A job whose challenge makes its own provider a committing party is refused: the provider could withhold its reveal. */
+function refuseProviderAsParty(provider: string, challenge: ChallengeSpec): void {
+  if (challenge.kind === 'commit-reveal' && challenge.commits.some((c) => c.party === provider)) {
+    throw new VerdictError('BAD_INPUT', `the provider "${provider}" may not be one of the parties that draw its challenge`);
+  }
+}
+
 /** Builds an llm-inference job (the job creator's side). */
 export function llmJob(input: {
   id: string;
@@ -122,6 +129,7 @@ export function llmJob(input: {
   if (input.creator !== undefined) job.creator = input.creator;
   if (input.createdAt !== undefined) job.createdAt = input.createdAt;
   parseLlmSpec(job.spec);
+  refuseProviderAsParty(input.provider, input.challenge);
   return job;
 }
 
@@ -138,6 +146,7 @@ export function llmBatchJob(input: {
   const job: Job = { v: 1, id: input.id, type: 'llm-inference', provider: input.provider, spec: JSON.parse(JSON.stringify(spec)) };
   if (input.creator !== undefined) job.creator = input.creator;
   parseLlmSpec(job.spec);
+  refuseProviderAsParty(input.provider, input.challenge);
   return job;
 }
 

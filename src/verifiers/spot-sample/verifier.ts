@@ -47,7 +47,10 @@ export function localModelResolver(models: Readonly<Record<string, Model>>, opti
 export interface ChainBeaconSource {
   /** Hash of block `n`, or undefined when the chain has no such block yet. */
   blockHash(n: number, signal?: AbortSignal): Promise<Hex | undefined>;
-  /** Number of the block that recorded this output commitment for the job, or undefined when none did. */
+  /**
+   * Number of the first block that recorded this output commitment for the job, or undefined when none did.
+   * The beacon is block (this + the job's distance): recording the commitment again later must not move it.
+   */
   commitmentBlock(jobId: string, outputCommitment: Hex, signal?: AbortSignal): Promise<number | undefined>;
 }
 
@@ -129,6 +132,15 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
 
   private async challengeSeed(job: Job, challenge: ChallengeSpec, transcript: ChallengeTranscript, ctx: VerifyContext): Promise<Uint8Array> {
     const outputCommitment = ctx.claim.outputCommitment;
+    // The pure checks first (pinned beacon block, reveals, seed): the provider's mistakes fail before any chain lookup.
+    let seed: Uint8Array;
+    try {
+      seed = verifyChallenge(transcript, { jobId: job.id, outputCommitment, spec: challenge, excludedParties: [job.provider] });
+    } catch (e) {
+      // A party that has not revealed is not the provider's fault: undecided until it does.
+      if (isVerdictError(e, 'NOT_FOUND')) inconclusive(e.message, e.code, e.retryable, e.details);
+      throw e;
+    }
     if (transcript.kind === 'chain') {
       const chain = this.config.chain;
       if (!chain) inconclusive('the job uses a chain-beacon challenge and this verifier has no chain source', 'UNSUPPORTED', false);
@@ -146,7 +158,7 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
       if (hash === undefined) inconclusive(`beacon block ${transcript.beaconBlock} is not on chain yet`, 'CHAIN_ERROR', true);
       if (hash!.toLowerCase() !== transcript.beaconHash.toLowerCase()) failWith(`challenge: ${transcript.beaconHash} is not the hash of block ${transcript.beaconBlock}`);
     }
-    return verifyChallenge(transcript, { jobId: job.id, outputCommitment, spec: challenge, excludedParties: [job.provider] });
+    return seed!;
   }
 
   private endpoint(spec: { model: { id: string; sha256?: Hex | undefined } }): ModelEndpoint {

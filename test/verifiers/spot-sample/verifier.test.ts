@@ -176,9 +176,15 @@ test('chain-beacon challenges: checked against the chain source', async () => {
   const forged = respondLlm(job, commitment, chainTranscript(job.id, claim.outputCommitment, 10, 12, sha256Hex('grinded') as Hex));
   f = await v.verify(job, v.parseEvidence(JSON.parse(JSON.stringify(forged))), ctxFor(claim));
   assert.equal(f.outcome, 'fail');
-  // A beacon block not yet mined: retry later.
-  const early = respondLlm(job, commitment, chainTranscript(job.id, claim.outputCommitment, 10, 13, sha256Hex('future') as Hex));
-  f = await v.verify(job, v.parseEvidence(JSON.parse(JSON.stringify(early))), ctxFor(claim));
+  // Seed grinding: block 13 is on chain too, but the beacon is pinned to commitBlock + distance = 12.
+  blocks.set(13, sha256Hex('block 13') as Hex);
+  const ground = respondLlm(job, commitment, chainTranscript(job.id, claim.outputCommitment, 10, 13, blocks.get(13)!));
+  f = await v.verify(job, v.parseEvidence(JSON.parse(JSON.stringify(ground))), ctxFor(claim));
+  assert.equal(f.outcome, 'fail', f.reason);
+  assert.match(f.reason, /must be block 12/);
+  // The pinned beacon block not yet mined: retry later.
+  const unmined = new SpotSampleVerifier({ models: localModelResolver({ [w.modelId]: w.model }), chain: { ...chain, blockHash: async () => undefined } });
+  f = await unmined.verify(job, unmined.parseEvidence(JSON.parse(JSON.stringify(evidence))), ctxFor(claim));
   assert.equal(f.outcome, 'inconclusive');
   assert.equal(f.error?.retryable, true);
   // A commitment block other than the recorded one.
@@ -190,6 +196,39 @@ test('chain-beacon challenges: checked against the chain source', async () => {
   f = await blind.verify(job, blind.parseEvidence(JSON.parse(JSON.stringify(evidence))), ctxFor(claim));
   assert.equal(f.outcome, 'inconclusive');
   assert.equal(f.error?.code, 'UNSUPPORTED');
+});
+
+test('commit–reveal: a party that withholds its reveal makes the finding inconclusive (naming it), never a fail of the provider', async () => {
+  const w = await world();
+  const v = await defaultVerifier();
+  const job = makeLlmJob(w, { id: 'withheld-reveal', provider: '0xa11ce', prompt: PROMPT, maxTokens: 16 });
+  const spec = parseLlmSpec(job.spec) as LlmSingleSpec;
+  const out = generateFor(w.model, spec);
+  const commitment = commitLlmOutput(job, out.promptTokens, out);
+  const claim = claimFor(job, commitment);
+  const [creator, mediator] = w.parties as [(typeof w.parties)[0], (typeof w.parties)[0]];
+  const verifyWith = (reveals: typeof w.parties) => check(v, job, { claim, evidence: respondLlm(job, commitment, commitRevealTranscript(job.id, claim.outputCommitment, reveals)) });
+  for (const [reveals, missing] of [[[creator], mediator.party], [[mediator], creator.party]] as const) {
+    const f = await verifyWith([...reveals]);
+    assert.equal(f.outcome, 'inconclusive', f.reason);
+    assert.ok(f.reason.includes(missing), f.reason);
+    assert.equal(f.error?.code, 'NOT_FOUND');
+    assert.equal(f.error?.retryable, true);
+    assert.deepEqual((f.details as any).missingReveals, [missing]);
+  }
+  assert.equal((await verifyWith([creator, mediator])).outcome, 'pass');
+  // The provider's own contributions stay its responsibility: a reveal of its own, or a secret that does not open its commit.
+  let f = await verifyWith([creator, mediator, { party: job.provider, secret: new Uint8Array(32).fill(7) }]);
+  assert.equal(f.outcome, 'fail', f.reason);
+  assert.match(f.reason, /may not contribute/);
+  // A job that makes its provider a committing party is refused when it is built.
+  assert.throws(
+    () => llmJob({ id: 'trap', provider: creator.party, model: { id: w.modelId }, generation: { prompt: PROMPT, maxTokens: 4 }, challenge: spec.challenge }),
+    (e) => isVerdictError(e, 'BAD_INPUT'),
+  );
+  f = await verifyWith([creator, { party: mediator.party, secret: new Uint8Array(32).fill(7) }]);
+  assert.equal(f.outcome, 'fail', f.reason);
+  assert.match(f.reason, /does not open its commit|other than the one published/);
 });
 
 test('evidence parser: garbage and mutations give BAD_EVIDENCE; anything it accepts verifies without throwing', async () => {

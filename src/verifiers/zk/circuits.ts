@@ -57,8 +57,9 @@ export const CIRCUITS: readonly CircuitDef[] = Object.freeze([
     ],
     builds: {
       groth16: { optimization: 2, ptauPower: 13, commitProvingKey: true },
-      // PLONK counts every addition as a gate: 19.5k gates at O1 need a 2^15 ceremony and a ~45 MB key,
-      // too large to commit; the verification key is committed and the proving key is rebuilt on demand.
+      // PLONK counts every addition as a gate: 19,552 gates at O1 need a 2^15 ceremony (38 MB ptau) and give a
+      // 66 MB proving key, too large to commit. The verification key, the Solidity verifier and proof vectors are
+      // committed; the proving key stays where the ceremony ran, recorded by sha256 (docs/zk.md).
       plonk: { optimization: 1, ptauPower: 15, commitProvingKey: false },
     },
   },

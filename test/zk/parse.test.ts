@@ -16,7 +16,7 @@ import {
   artifactPath,
 } from '../../src/verifiers/zk/index.js';
 import { readFileSync } from 'node:fs';
-import { clone, dense, loadVectors } from './fixtures.js';
+import { clone, dense, loadVectors, twistPointsOutsideG2 } from './fixtures.js';
 
 const vectors = loadVectors('groth16', dense.id)!;
 const good = vectors.cases[0]!.evidence;
@@ -144,7 +144,7 @@ test('PLONK proofs: garbage and mutations give BAD_EVIDENCE', () => {
     }),
     { numRuns: 100 },
   );
-  if (!plonk) return;
+  assert.ok(plonk, 'the PLONK vectors of mlp-q8-16x16x4 are committed');
   const proof = plonk.cases[0]!.evidence.proof as Record<string, unknown>;
   assert.deepEqual(proofToSnarkjs(parsePlonkProof(clone(proof))), proof);
   const paths = leafPaths(proof);
@@ -184,4 +184,22 @@ test('verification keys are validated: broken keys give BAD_CONFIG', () => {
     }),
     { numRuns: 100 },
   );
+});
+
+test('deferred G2 subgroup check: pi_b must still be on the twist, and is marked unchecked', () => {
+  const full = parseZkEvidence(clone(good));
+  assert.equal(full.proof.scheme === 'groth16' && full.proof.bSubgroupChecked, true);
+  const deferred = parseZkEvidence(clone(good), 'evidence.zk', { deferG2Subgroup: true });
+  assert.equal(deferred.proof.scheme === 'groth16' && deferred.proof.bSubgroupChecked, false);
+  assert.deepEqual(proofToSnarkjs(deferred.proof), good.proof);
+  for (const raw of twistPointsOutsideG2(3)) {
+    const e = clone(good) as unknown as Record<string, any>;
+    e.proof.pi_b = raw;
+    assert.throws(() => parseZkEvidence(e), isBad());
+    const p = parseZkEvidence(e, 'evidence.zk', { deferG2Subgroup: true });
+    assert.equal(p.proof.scheme === 'groth16' && p.proof.bSubgroupChecked, false);
+    // off the twist: refused either way
+    e.proof.pi_b = [raw[0], [raw[1]![0], String(BigInt(raw[1]![1]!) ^ 1n)], raw[2]];
+    assert.throws(() => parseZkEvidence(e, 'evidence.zk', { deferG2Subgroup: true }), (err: unknown) => isBad()(err) && /twist/.test(String(err)));
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { artifactPath, readManifest } from '../../src/verifiers/zk/index.js';
 import { clone, dense, loadVectors, mlp } from './fixtures.js';
-import { groth16Args, startEvm } from './evm.js';
+import { groth16Args, plonkArgs, startEvm } from './evm.js';
 
 test('the exported Solidity verifiers accept honest proofs and reject forged ones on a real anvil', async () => {
   const evm = await startEvm();
@@ -24,13 +24,14 @@ test('the exported Solidity verifiers accept honest proofs and reject forged one
     }
     const plonk = loadVectors('plonk', mlp.id);
     const plonkBuild = manifest.circuits.find((c) => c.id === mlp.id)!.builds.plonk;
-    if (plonk && plonkBuild) {
-      const { plonkArgs } = await import('./evm.js');
-      const { contract } = await evm.deploy(artifactPath(plonkBuild.solidity));
-      const ev = plonk.cases[0]!.evidence;
-      assert.equal(await contract.getFunction('verifyProof').staticCall(...plonkArgs(ev)), true, 'plonk: honest proof');
-      assert.equal(await contract.getFunction('verifyProof').staticCall(...plonkArgs({ ...ev, publicSignals: plonk.cases[1]!.evidence.publicSignals })), false, 'plonk: replay');
-    }
+    assert.ok(plonk && plonkBuild, 'mlp-q8-16x16x4 has a PLONK build and committed PLONK vectors');
+    const { contract } = await evm.deploy(artifactPath(plonkBuild.solidity));
+    const ev = plonk.cases[0]!.evidence;
+    assert.equal(await contract.getFunction('verifyProof').staticCall(...plonkArgs(ev)), true, 'plonk: honest proof');
+    assert.equal(await contract.getFunction('verifyProof').staticCall(...plonkArgs({ ...ev, publicSignals: plonk.cases[1]!.evidence.publicSignals })), false, 'plonk: replay');
+    const tampered = clone(ev);
+    (tampered.proof as Record<string, unknown>).eval_a = (plonk.cases[1]!.evidence.proof as Record<string, unknown>).eval_a;
+    assert.equal(await contract.getFunction('verifyProof').staticCall(...plonkArgs(tampered)), false, 'plonk: tampered');
   } finally {
     await evm.close();
   }

@@ -15,7 +15,7 @@ import {
 } from '../../src/verifiers/zk/index.js';
 import { ZkProver } from '../../src/provider/zk.js';
 import { readFileSync } from 'node:fs';
-import { clone, dense, loadVectors, mlp, vectorJob } from './fixtures.js';
+import { clone, dense, loadVectors, mlp, twistPointsOutsideG2, vectorJob } from './fixtures.js';
 
 const backend = new SnarkBackend();
 const verifier = createZkVerifier({ backend });
@@ -197,4 +197,67 @@ test('verifyMany: one batch per key, bad proofs and bad statements named', async
   assert.deepEqual(failed, [2, 5]);
   assert.match(mixed[2]!.reason, /bisection/);
   assert.match(mixed[5]!.reason, /another job/);
+});
+
+test('PLONK: the catalogue\'s PLONK build has committed vectors; honest proofs pass, tampered proofs and wrong statements fail', async () => {
+  const plonk = loadVectors('plonk', mlp.id);
+  assert.ok(mlp.builds.plonk && plonk, 'mlp-q8-16x16x4 declares a PLONK build: its vectors are committed (test/zk/vectors/generate.ts --scheme plonk)');
+  assert.ok(plonk.cases.length >= 2);
+  const [c, d] = plonk.cases as [(typeof plonk.cases)[0], (typeof plonk.cases)[0]];
+  const pass = await run(c.job, c.claim, clone(c.evidence));
+  assert.equal(pass.outcome, 'pass', pass.reason);
+  assert.equal(pass.details?.scheme, 'plonk');
+  const other = d.evidence.proof as Record<string, unknown>;
+  // tampered proofs: every point and evaluation still valid on its own, the proof as a whole is not
+  for (const field of ['A', 'Z', 'T1', 'Wxi', 'eval_a', 'eval_zw']) {
+    const e = clone(c.evidence);
+    (e.proof as Record<string, unknown>)[field] = clone(other[field]);
+    const f = await run(c.job, c.claim, e);
+    assert.equal(f.outcome, 'fail', `${field}: ${f.reason}`);
+    assert.match(f.reason, /plonk proof does not verify/);
+  }
+  // wrong public signals: proof d with the statement of job c (signals, outputs and claim all say job c)
+  const swapped = { ...clone(d.evidence), publicSignals: [...c.evidence.publicSignals], output: c.evidence.output };
+  const g = await run(c.job, c.claim, swapped);
+  assert.equal(g.outcome, 'fail', g.reason);
+  assert.match(g.reason, /plonk proof does not verify/);
+  // replayed for another job: caught by the statement binding, before any pairing
+  const job2 = { ...c.job, id: `${c.job.id}-again` };
+  const h = await run(job2, { ...c.claim, jobId: job2.id }, clone(c.evidence));
+  assert.equal(h.outcome, 'fail');
+  assert.match(h.reason, /another job/);
+  // a policy that accepts only Groth16 refuses it
+  assert.match((await run(c.job, c.claim, clone(c.evidence), { schemes: ['groth16'] })).reason, /does not accept plonk/);
+});
+
+test('verifyMany: PLONK proofs are checked one by one beside the Groth16 batches', async () => {
+  const plonk = loadVectors('plonk', mlp.id)!;
+  const ctx = { seed, options: {} } as Pick<VerifyContext, 'options' | 'seed'>;
+  const all = [...mlpVectors.cases.slice(0, 3), ...plonk.cases];
+  const entries = all.map((c) => ({ job: c.job, claim: c.claim, evidence: verifier.parseEvidence(clone(c.evidence)) }));
+  assert.deepEqual((await verifier.verifyMany(entries, ctx)).map((f) => f.outcome), entries.map(() => 'pass'));
+  const tampered = clone(plonk.cases[0]!.evidence);
+  (tampered.proof as Record<string, unknown>).eval_a = (plonk.cases[1]!.evidence.proof as Record<string, unknown>).eval_a;
+  entries[3] = { ...entries[3]!, evidence: verifier.parseEvidence(tampered) };
+  const mixed = await verifier.verifyMany(entries, ctx);
+  assert.deepEqual(mixed.map((f) => f.outcome), entries.map((_, i) => (i === 3 ? 'fail' : 'pass')));
+  assert.match(mixed[3]!.reason, /plonk proof does not verify/);
+});
+
+test('a pi_b on the twist but outside G2 fails (BAD_EVIDENCE) in verify and verifyMany, checked on the WASM curve', async () => {
+  const c = vectors.cases[0]!;
+  const [outside] = twistPointsOutsideG2(1);
+  const e = clone(c.evidence);
+  (e.proof as Record<string, unknown>).pi_b = outside;
+  assert.equal((verifier.parseEvidence(clone(e)).proof as { bSubgroupChecked: boolean }).bSubgroupChecked, false, 'parseEvidence defers the check');
+  const f = await run(c.job, c.claim, clone(e));
+  assert.equal(f.outcome, 'fail');
+  assert.equal(f.error?.code, 'BAD_EVIDENCE');
+  assert.match(f.reason, /G2 subgroup/);
+  const ctx = { seed, options: {} } as Pick<VerifyContext, 'options' | 'seed'>;
+  const entries = vectors.cases.slice(0, 4).map((v) => ({ job: v.job, claim: v.claim, evidence: verifier.parseEvidence(clone(v.evidence)) }));
+  entries[0] = { ...entries[0]!, evidence: verifier.parseEvidence(clone(e)) };
+  const many = await verifier.verifyMany(entries, ctx);
+  assert.deepEqual(many.map((x) => x.outcome), ['fail', 'pass', 'pass', 'pass']);
+  assert.equal(many[0]!.error?.code, 'BAD_EVIDENCE');
 });

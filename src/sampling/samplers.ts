@@ -44,9 +44,11 @@ export function strataBounds(n: number, strata: number): number[] {
 /**
  * Stratified sample: [0, n) is cut into `strata` contiguous strata of near-equal size and `perStratum`
  * distinct items are drawn uniformly from each (strata in order). Every region of the output is covered,
- * which catches "honest only at the start" cheats with certainty once the bad tail spans a whole stratum;
- * for any cheating pattern its detection probability is at least the uniform-with-replacement one
- * (see docs/sampling.md).
+ * which catches "honest only at the start" cheats with certainty once the bad tail spans a whole stratum.
+ * Against the worst placement of the bad items it is at least as good as the binomial figure 1 − (1 − f)^k
+ * only when the strata are equal (k divides n); with unequal strata the adversary fills the larger ones and
+ * can do worse (n = 5, k = 2, one bad item: 1/3 < 0.36). stratifiedDetectionLowerBound in detection.ts gives
+ * the exact worst case (docs/sampling.md).
  */
 export function sampleStratified(drbg: HmacDrbg, n: number, strata: number, perStratum = 1): number[] {
   if (!Number.isSafeInteger(strata) || strata < 1) throw new VerdictError('BAD_INPUT', `strata ${strata} must be a positive integer`);

@@ -179,3 +179,141 @@ test('garbage arguments give VerdictError', () => {
   ];
   for (const c of calls) assert.throws(c, VerdictError);
 });
+
+// ---- tolerated mismatches (maxMismatches = m): detection is P[X > m] ----
+
+function bigChoose(n: number, k: number): bigint {
+  if (k < 0 || k > n) return 0n;
+  let r = 1n;
+  for (let i = 0; i < k; i++) r = (r * BigInt(n - i)) / BigInt(i + 1);
+  return r;
+}
+
+/** P[X > m] for X ~ hypergeometric(N, B, k), in exact rational arithmetic, returned as a double. */
+function exactHypergeometricTail(n: number, bad: number, k: number, m: number): number {
+  let atMost = 0n;
+  for (let x = 0; x <= m; x++) atMost += bigChoose(bad, x) * bigChoose(n - bad, k - x);
+  const total = bigChoose(n, k);
+  const SCALE = 10n ** 30n;
+  return Number(((total - atMost) * SCALE) / total) / 1e30;
+}
+
+test('with m tolerated mismatches the detection is P[X > m], against exact rational arithmetic', () => {
+  // The reviewer's figure: N = 256, k = 40, f = 0.1 (B = 26), m = 1.
+  assert.ok(Math.abs(hypergeometricDetection(256, 26, 40, 1) - exactHypergeometricTail(256, 26, 40, 1)) < 1e-12);
+  assert.equal(Math.round(hypergeometricDetection(256, 26, 40, 1) * 1000) / 1000, 0.94);
+  assert.equal(finiteDetection(256, 0.1, 40, 1), hypergeometricDetection(256, 26, 40, 1));
+  assert.equal(planDetection('uniform', 256, 40, 0.1, 1), hypergeometricDetection(256, 26, 40, 1));
+  assert.ok(planDetection('uniform', 256, 40, 0.1, 1) < planDetection('uniform', 256, 40, 0.1) - 0.05);
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 120 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 6 }), (n, bb, kk, m) => {
+      const bad = bb % (n + 1);
+      const k = kk % (n + 1);
+      const got = hypergeometricDetection(n, bad, k, m);
+      assert.ok(Math.abs(got - exactHypergeometricTail(n, bad, k, m)) < 1e-9, `N=${n} B=${bad} k=${k} m=${m}: ${got}`);
+      if (m === 0) assert.equal(got, hypergeometricDetection(n, bad, k));
+      if (m > 0) assert.ok(got <= hypergeometricDetection(n, bad, k, m - 1) + 1e-15);
+    }),
+    { numRuns: 400 },
+  );
+  // Binomial: P[Bin(k, f) > m] against the sum of exact terms.
+  fc.assert(
+    fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 5 }), (f, k, m) => {
+      let atMost = 0;
+      for (let x = 0; x <= Math.min(m, k); x++) atMost += choose(k, x) * f ** x * (1 - f) ** (k - x);
+      const got = binomialDetection(f, k, m);
+      assert.ok(Math.abs(got - Math.max(0, 1 - atMost)) < 1e-9, `f=${f} k=${k} m=${m}: ${got} vs ${1 - atMost}`);
+      if (m === 0) assert.equal(got, binomialDetection(f, k));
+    }),
+    { numRuns: 400 },
+  );
+  assert.equal(binomialDetection(1, 5, 4), 1);
+  assert.equal(binomialDetection(1, 5, 5), 0);
+  assert.equal(hypergeometricDetection(10, 10, 5, 5), 0, 'never more than k mismatches');
+  assert.equal(hypergeometricDetection(10, 9, 5, 3), 1, 'at least 4 of 5 draws are bad');
+});
+
+test('sample sizes with m tolerated mismatches: the smallest k whose P[X > m] reaches the target', () => {
+  const k1 = samplesNeededHypergeometric(256, 0.1, 0.99, 1);
+  assert.ok(k1 > samplesNeededHypergeometric(256, 0.1, 0.99));
+  assert.ok(finiteDetection(256, 0.1, k1, 1) >= 0.99 && finiteDetection(256, 0.1, k1 - 1, 1) < 0.99, `k = ${k1}`);
+  const b1 = samplesNeededBinomial(0.1, 0.99, 1);
+  assert.ok(binomialDetection(0.1, b1, 1) >= 0.99 && binomialDetection(0.1, b1 - 1, 1) < 0.99, `k = ${b1}`);
+  assert.equal(samplesNeeded(0.1, 0.99, undefined, 1), b1);
+  assert.equal(samplesNeeded(0.1, 0.99, 256, 1), k1);
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 300 }), fc.double({ min: 0.01, max: 1, noNaN: true }), fc.double({ min: 0, max: 0.999, noNaN: true }), fc.integer({ min: 0, max: 4 }), (n, f, target, m) => {
+      const k = samplesNeededHypergeometric(n, f, target, m);
+      if (!Number.isFinite(k)) {
+        assert.ok(badCount(n, f) <= m, 'unreachable only when the bad items fit in the tolerance');
+        return;
+      }
+      assert.ok(k <= n && finiteDetection(n, f, k, m) >= target);
+      if (k > 1) assert.ok(finiteDetection(n, f, k - 1, m) < target);
+      const kb = samplesNeededBinomial(f, target, m);
+      assert.ok(binomialDetection(f, kb, m) >= target && (kb <= 1 || binomialDetection(f, kb - 1, m) < target));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+// ---- stratified: exact worst case (m = 0), a correct bound (m > 0) ----
+
+/** Every placement of `bad` bad items over strata of the given sizes. */
+function* placements(sizes: readonly number[], bad: number, from = 0): Generator<number[]> {
+  if (from === sizes.length) {
+    if (bad === 0) yield [];
+    return;
+  }
+  for (let b = 0; b <= Math.min(bad, sizes[from]!); b++) for (const rest of placements(sizes, bad - b, from + 1)) yield [b, ...rest];
+}
+
+/** P[more than m strata hit] for one placement: independent Bernoulli(b_s/n_s), by dynamic programming. */
+function stratifiedTail(sizes: readonly number[], bad: readonly number[], m: number): number {
+  let dist = [1];
+  for (let s = 0; s < sizes.length; s++) {
+    const p = bad[s]! / sizes[s]!;
+    const next = new Array(dist.length + 1).fill(0);
+    dist.forEach((q, x) => {
+      next[x] += q * (1 - p);
+      next[x + 1] += q * p;
+    });
+    dist = next;
+  }
+  return 1 - dist.slice(0, m + 1).reduce((a, b) => a + b, 0);
+}
+
+test('stratified: the reported detection is the exact worst case over placements (m = 0) and a true lower bound (m > 0)', () => {
+  // The reviewer's case: every one of 32 positions checked, detection is certain.
+  assert.equal(stratifiedDetectionLowerBound(32, 32, 0.1), 1);
+  assert.equal(planDetection('stratified', 32, 32, 0.1), 1);
+  assert.equal(stratifiedDetectionLowerBound(32, 32, 0.1, 3), 1, 'B = 4 > m = 3 checked with certainty');
+  assert.equal(stratifiedDetectionLowerBound(32, 32, 0.1, 4), 0);
+  for (let n = 1; n <= 13; n++) {
+    for (let k = 1; k <= Math.min(n, 6); k++) {
+      const bounds = strataBounds(n, k);
+      const sizes = bounds.slice(1).map((b, i) => b - bounds[i]!);
+      for (let bad = 0; bad <= n; bad++) {
+        const f = bad / n;
+        assert.equal(badCount(n, f), bad);
+        for (let m = 0; m <= 2; m++) {
+          let worst = 1;
+          for (const p of placements(sizes, bad)) worst = Math.min(worst, stratifiedTail(sizes, p, m));
+          const reported = stratifiedDetectionLowerBound(n, k, f, m);
+          assert.ok(reported <= worst + 1e-12, `N=${n} k=${k} B=${bad} m=${m}: reported ${reported} > worst case ${worst}`);
+          if (m === 0) assert.ok(Math.abs(reported - worst) < 1e-12, `N=${n} k=${k} B=${bad}: ${reported} is not the worst case ${worst}`);
+        }
+      }
+    }
+  }
+});
+
+test('stratified with equal strata is at least the binomial figure; with unequal strata it can be below it', () => {
+  // The comment in samplers.ts claims exactly this much: equal strata (k divides N) never do worse than 1 − (1 − f)^k.
+  for (const [n, k] of [[256, 32], [100, 10], [60, 12]] as const) {
+    for (let bad = 0; bad <= n; bad += 3) assert.ok(stratifiedDetectionLowerBound(n, k, bad / n) >= binomialDetection(bad / n, k) - 1e-12);
+  }
+  // N = 5, k = 2 (strata of 2 and 3), B = 1: the worst case puts the bad item in the stratum of 3.
+  assert.ok(Math.abs(stratifiedDetectionLowerBound(5, 2, 0.2) - 1 / 3) < 1e-12);
+  assert.ok(stratifiedDetectionLowerBound(5, 2, 0.2) < binomialDetection(0.2, 2));
+});

@@ -242,7 +242,7 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
       ambiguous,
       mismatched: mismatches.slice(0, 20).map((r) => ({ item: r.item, why: r.why ?? '' })),
       sample: { method: sample.method, population: sample.population, size: sample.size },
-      detection: { cheatFraction: options.cheatFraction, probability: round(sample.detection) },
+      detection: { cheatFraction: options.cheatFraction, maxMismatches: options.maxMismatches, probability: round(sample.detection) },
     };
     if (mismatches.length > options.maxMismatches) {
       const first = mismatches[0]!;
@@ -262,7 +262,7 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
     }
     return {
       outcome: 'pass',
-      reason: `${results.length} sampled ${kind} match (${ambiguous} near ties); detects a provider cheating on ≥ ${options.cheatFraction * 100}% with probability ${round(sample.detection, 4)}`,
+      reason: `${results.length} sampled ${kind} match (${ambiguous} near ties); detects a provider cheating on ≥ ${options.cheatFraction * 100}% with probability ${round(sample.detection, 4)}${options.maxMismatches > 0 ? ` (more than ${options.maxMismatches} bad items sampled)` : ''}`,
       confidence: sample.detection,
       details: summary,
     };

@@ -13,10 +13,11 @@ import {
   localModelResolver,
   parseLlmSpec,
   respondLlm,
+  sampleSize,
   type ChainBeaconSource,
   type LlmSingleSpec,
 } from '../../../src/verifiers/spot-sample/index.js';
-import { chainTranscript, commitRevealTranscript } from '../../../src/sampling/index.js';
+import { chainTranscript, commitRevealTranscript, hypergeometricDetection, samplesNeededHypergeometric } from '../../../src/sampling/index.js';
 import { LocalBackend, type InferenceBackend } from '../../../src/inference/index.js';
 import {
   ALL_CHEATS,
@@ -229,6 +230,32 @@ test('commit–reveal: a party that withholds its reveal makes the finding incon
   f = await verifyWith([creator, { party: mediator.party, secret: new Uint8Array(32).fill(7) }]);
   assert.equal(f.outcome, 'fail', f.reason);
   assert.match(f.reason, /does not open its commit|other than the one published/);
+});
+
+test('maxMismatches: the reported detection is P[more than m bad items sampled], and the sample is sized for it', async () => {
+  const w = await world();
+  const v = await defaultVerifier();
+  const job = makeLlmJob(w, { id: 'tolerant', provider: '0xa11ce', prompt: PROMPT, maxTokens: 64, stopAtEos: false });
+  const spec = parseLlmSpec(job.spec) as LlmSingleSpec;
+  const out = generateFor(w.model, spec);
+  const commitment = commitLlmOutput(job, out.promptTokens, out);
+  const claim = claimFor(job, commitment);
+  const transcript = commitRevealTranscript(job.id, claim.outputCommitment, w.parties);
+  const findingFor = (options: Record<string, unknown>) => check(v, job, { claim, evidence: respondLlm(job, commitment, transcript, options) }, options);
+  const strict = await findingFor({});
+  const tolerant = await findingFor({ maxMismatches: 1 });
+  for (const f of [strict, tolerant]) assert.equal(f.outcome, 'pass', f.reason);
+  const [ds, dt] = [strict.details as any, tolerant.details as any];
+  assert.equal(ds.sample.size, sampleSize({ cheatFraction: 0.1, targetDetection: 0.99, method: 'uniform' }, 64));
+  assert.equal(dt.sample.size, samplesNeededHypergeometric(64, 0.1, 0.99, 1), 'k sized with m = 1');
+  assert.ok(dt.sample.size > ds.sample.size);
+  assert.equal(dt.detection.maxMismatches, 1);
+  assert.equal(dt.detection.probability, Math.round(hypergeometricDetection(64, 7, dt.sample.size, 1) * 1e6) / 1e6);
+  assert.ok(tolerant.confidence! >= 0.99);
+  // A fixed sample size with m = 1 reports the (lower) tolerant detection, not P(at least one bad item).
+  const fixed = await findingFor({ samples: 20, maxMismatches: 1 });
+  assert.equal((fixed.details as any).detection.probability, Math.round(hypergeometricDetection(64, 7, 20, 1) * 1e6) / 1e6);
+  assert.ok(fixed.confidence! < hypergeometricDetection(64, 7, 20) - 0.1);
 });
 
 test('evidence parser: garbage and mutations give BAD_EVIDENCE; anything it accepts verifies without throwing', async () => {

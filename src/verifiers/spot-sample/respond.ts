@@ -11,7 +11,7 @@ import {
 } from '../../sampling/index.js';
 import type { BatchEvidence, LlmTokensEvidence, RequestOutput } from './evidence.js';
 import { PURPOSE_REQUESTS, PURPOSE_TOKENS, selectSample } from './plan.js';
-import { parseLlmSpec, parseSpotSampleOptions, requireSeed, type Generation, type LlmBatchSpec, type LlmSingleSpec } from './spec.js';
+import { checkFitsContext, parseLlmSpec, parseSpotSampleOptions, requireSeed, type Generation, type LlmBatchSpec, type LlmSingleSpec } from './spec.js';
 
 /**
  * The provider's side of spot-sampling: commit to every output before the challenge, then open what the
@@ -106,17 +106,29 @@ export function respondBatch(job: Job, commitment: Commitment<RequestLeaf>, outp
   };
 }
 
-/** An honest provider's generation for one request of the job (greedy or protocol sampling, as agreed). */
+/**
+ * An honest provider's generation for one request of the job (greedy or protocol sampling, as agreed): it
+ * ends after maxTokens tokens or, with stopAtEos, at the first of the job's `stopTokens` (kept). Refuses
+ * (BAD_INPUT) a job whose prompt + maxTokens exceeds the model's context (checkFitsContext).
+ */
 export function generateFor(model: Model, g: Generation, options: { accumulation?: Accumulation; signal?: AbortSignal } = {}): LlmOutput & { promptTokens: number[] } {
   const promptTokens = promptTokensOf(g, (text) => model.tokenizer.encode(text, { bos: true }));
+  checkFitsContext(g, promptTokens.length, model.config.maxSequenceLength);
   const seed = requireSeed(g);
+  const stops = g.stopAtEos ? new Set(g.stopTokens) : new Set<number>();
+  // The runtime can only stop at BOS/EOS (1, 2). When both are stop tokens it stops there by itself; otherwise
+  // it runs to maxTokens and the completion is cut at the first stop token. Each token depends only on its
+  // prefix, so the cut is exactly the generation that stopped there.
+  const runtimeStops = stops.has(1) && stops.has(2);
   const r = generate(model, promptTokens, {
     maxTokens: g.maxTokens,
     temperature: g.temperature,
     ...(seed ? { seed } : {}),
-    stopAtEos: g.stopAtEos,
+    stopAtEos: runtimeStops,
     accumulation: options.accumulation ?? 'float64',
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { promptTokens, completion: r.completion, logprobs: r.steps.map((s) => s.logprob) };
+  const firstStop = r.completion.findIndex((token) => stops.has(token));
+  const length = firstStop < 0 ? r.completion.length : firstStop + 1;
+  return { promptTokens, completion: r.completion.slice(0, length), logprobs: r.steps.slice(0, length).map((s) => s.logprob) };
 }

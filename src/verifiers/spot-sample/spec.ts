@@ -150,6 +150,21 @@ export function llmBatchJob(input: {
   return job;
 }
 
+/**
+ * Refuses (BAD_INPUT) a generation whose prompt + maxTokens does not fit the model's context
+ * (maxSequenceLength, 512 for stories260K). Such a job cannot be honoured: the model stops at its context
+ * without a stop token, short of maxTokens. Providers refuse it before running, verifiers answer it
+ * `inconclusive`; a completion that ends at the context limit is never accepted in its place.
+ */
+export function checkFitsContext(g: Pick<Generation, 'maxTokens'>, promptLength: number, maxSequenceLength: number): void {
+  if (promptLength + g.maxTokens > maxSequenceLength) {
+    throw new VerdictError(
+      'BAD_INPUT',
+      `the job asks for ${g.maxTokens} tokens after a ${promptLength}-token prompt: ${promptLength + g.maxTokens} exceeds the model's context of ${maxSequenceLength}`,
+    );
+  }
+}
+
 export function requireSeed(g: { temperature: number; seed?: Hex | undefined }): Uint8Array | undefined {
   if (g.temperature === 0) return undefined;
   if (!g.seed) throw new VerdictError('BAD_INPUT', 'a sampled job needs a seed');

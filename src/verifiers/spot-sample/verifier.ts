@@ -16,7 +16,7 @@ import type { Verifier, VerifyContext } from '../types.js';
 import { cdfMarginFor, checkGreedy, checkSampled, logitsOf, logprobWithin, type PositionVerdict } from './checks.js';
 import { parseSpotSampleEvidence, type BatchEvidence, type LlmTokensEvidence, type RequestOutput, type SpotSampleEvidence } from './evidence.js';
 import { PURPOSE_REQUESTS, PURPOSE_TOKENS, selectSample, type SelectedSample } from './plan.js';
-import { parseLlmSpec, parseSpotSampleOptions, type Generation, type LlmBatchSpec, type LlmSingleSpec, type SpotSampleOptions } from './spec.js';
+import { checkFitsContext, parseLlmSpec, parseSpotSampleOptions, type Generation, type LlmBatchSpec, type LlmSingleSpec, type SpotSampleOptions } from './spec.js';
 
 /** What the verifier needs to recompute for one model. */
 export interface ModelEndpoint {
@@ -25,6 +25,8 @@ export interface ModelEndpoint {
   encode?: (text: string) => number[];
   /** sha256 (0x-hex) of the model the backend serves; matched against job.spec.model.sha256. */
   digest?: string;
+  /** The model's context (prompt + completion tokens); jobs that do not fit it are inconclusive (BAD_INPUT). */
+  maxSequenceLength?: number;
 }
 
 export type ModelResolver = (ref: { id: string; sha256?: Hex | undefined }) => ModelEndpoint | undefined;
@@ -36,6 +38,7 @@ export function localModelResolver(models: Readonly<Record<string, Model>>, opti
     const endpoint: ModelEndpoint = {
       backend: new LocalBackend(model, { accumulation: options.accumulation ?? 'float64' }),
       encode: (text) => model.tokenizer.encode(text, { bos: true }),
+      maxSequenceLength: model.config.maxSequenceLength,
     };
     if (model.digest !== undefined) endpoint.digest = model.digest;
     endpoints.set(id, endpoint);
@@ -178,6 +181,17 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
     return tokens;
   }
 
+  /** A job that does not fit the model's context cannot be honoured: not the provider's fault, not a pass. */
+  private fitsContext(g: Generation, promptLength: number, endpoint: ModelEndpoint): void {
+    if (endpoint.maxSequenceLength === undefined) return;
+    try {
+      checkFitsContext(g, promptLength, endpoint.maxSequenceLength);
+    } catch (e) {
+      if (isVerdictError(e)) inconclusive(e.message, e.code, false);
+      throw e;
+    }
+  }
+
   /** One teacher-forced pass over prompt ++ completion, scoring positions from `from` (backend failures → inconclusive). */
   private async score(endpoint: ModelEndpoint, tokens: number[], from: number, needRows: boolean, ctx: VerifyContext): Promise<PositionScore[]> {
     const backend = endpoint.backend;
@@ -280,6 +294,7 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
     const seed = await this.challengeSeed(job, spec.challenge, ev.challenge, ctx);
     const endpoint = this.endpoint(spec);
     const prompt = this.promptTokens(spec, endpoint);
+    this.fitsContext(spec, prompt.length, endpoint);
     const sample = selectSample(seed, options, ev.size, PURPOSE_TOKENS);
     // A completion that ended early claims the model chose to stop: that last position is always checked.
     const checked = new Set(sample.positions);
@@ -384,6 +399,9 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
   ): Promise<ItemResult & { positions: number; tokens: number }> {
     const { completion, logprobs } = output;
     const base = { positions: 0, tokens: 0 };
+    // Before the stop/length rules: a request the model's context cannot hold makes the job undecidable.
+    const prompt = this.promptTokens(g, endpoint);
+    this.fitsContext(g, prompt.length, endpoint);
     if ((logprobs !== undefined) !== spec.logprobs) return { ...base, verdict: 'mismatch', why: spec.logprobs ? 'logprobs missing' : 'unexpected logprobs' };
     if (logprobs && logprobs.length !== completion.length) return { ...base, verdict: 'mismatch', why: `${logprobs.length} logprobs for ${completion.length} tokens` };
     if (completion.length > g.maxTokens) return { ...base, verdict: 'mismatch', why: `${completion.length} tokens, more than maxTokens ${g.maxTokens}` };
@@ -391,7 +409,6 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
       return { ...base, verdict: 'mismatch', why: `ends after ${completion.length} of ${g.maxTokens} tokens without a stop token` };
     }
     if (completion.length === 0) return { ...base, verdict: 'match' };
-    const prompt = this.promptTokens(g, endpoint);
     const tokens = [...prompt, ...completion];
     const vocab = endpoint.backend.vocabSize;
     if (completion.some((t) => t >= vocab)) return { ...base, verdict: 'mismatch', why: `a token outside the vocabulary of ${vocab}` };

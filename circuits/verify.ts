@@ -6,7 +6,8 @@
  * of every circuit gives the recorded r1cs hash and the committed witness generator; every committed verification key
  * is the one exported from its committed proving key.
  * --full (minutes; CI): `snarkjs zkey verify` of every committed Groth16 key against the fresh r1cs and the committed
- * powers of tau, which replays the ceremony transcript (the key derives from this circuit and this ptau).
+ * powers of tau, which replays the ceremony transcript (the key derives from this circuit and this ptau); and, where
+ * this machine still has an uncommitted proving key from its ceremony, that the committed verification key is its export.
  * Exits 1 on any mismatch.
  */
 import { spawnSync } from 'node:child_process';
@@ -53,8 +54,8 @@ try {
       const r1cs = join(out, `${base}.r1cs`);
       note(sha256File(r1cs) === build.r1csSha256, `${def.id} ${scheme}: fresh r1cs (${build.optimization}) = recorded ${build.r1csSha256.slice(0, 16)}…`);
       note(sha256File(join(out, `${base}_js`, `${base}.wasm`)) === build.wasm.sha256, `${def.id} ${scheme}: fresh witness generator = recorded`);
-      // An uncommitted proving key (PLONK, 2^15) is checked too where this machine still has it from the ceremony.
-      const localKey = !build.provingKeyCommitted && existsSync(artifactPath(build.zkey)) && sha256File(artifactPath(build.zkey)) === build.zkey.sha256;
+      // With --full, an uncommitted proving key (PLONK, 2^15, 66 MB) is checked too where this machine still has it.
+      const localKey = full && !build.provingKeyCommitted && existsSync(artifactPath(build.zkey)) && sha256File(artifactPath(build.zkey)) === build.zkey.sha256;
       if (!build.provingKeyCommitted && !localKey) console.log(`skip ${def.id} ${scheme}: proving key not committed (recorded by sha256 only)`);
       if (build.provingKeyCommitted || localKey) {
         const vk = await backend.exportVerificationKey(artifactPath(build.zkey));

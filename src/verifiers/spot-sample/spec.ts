@@ -30,7 +30,7 @@ const generation = {
   temperature: z.number().min(0).max(100).default(0),
   /** 32-byte sampling seed agreed with the job; required when temperature > 0. */
   seed: hexSchema(32).optional(),
-  /** Generation may stop early after emitting BOS or EOS (the stop token is part of the output). */
+  /** Generation ends early at the first of stopTokens it emits (the stop token is part of the output). */
   stopAtEos: z.boolean().default(true),
   /** The tokens that end generation early (llama2.c: BOS = 1, EOS = 2). */
   stopTokens: z.array(tokenId).max(16).default([1, 2]),

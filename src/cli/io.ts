@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseJson, VerdictError, type JsonValue } from '../core/index.js';
+import { describeUnknown, parseJson, VerdictError, type JsonValue } from '../core/index.js';
 
 export interface CliIO {
   stdout: { write(s: string): unknown };
@@ -21,7 +21,7 @@ export function readJsonFile(path: string, what: string, maxBytes = 256 * 1024 *
 
 /** Prints a one-line error (a stack trace only with --debug) and returns the bad-input exit code. */
 export function reportError(e: unknown, io: CliIO, debug: boolean): number {
-  const line = e instanceof VerdictError ? e.toLine() : `INTERNAL: ${e instanceof Error ? e.message : String(e)}`;
+  const line = e instanceof VerdictError ? e.toLine() : `INTERNAL: ${describeUnknown(e)}`;
   io.stderr.write(`verdict: ${line}\n`);
   if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
   return EXIT.badInput;

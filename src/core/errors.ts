@@ -55,9 +55,30 @@ export function isVerdictError(e: unknown, code?: ErrorCode): e is VerdictError 
   return e instanceof VerdictError && (code === undefined || e.code === code);
 }
 
+/**
+ * Text for an error message about anything thrown or received, never throwing itself: String() on an object
+ * whose toString is not callable (`{"toString": null}`, valid JSON) throws a TypeError of its own.
+ */
+export function describeUnknown(e: unknown, max = 200): string {
+  let text: string;
+  if (e instanceof Error) text = typeof e.message === 'string' ? e.message : e.name;
+  else if (typeof e === 'string') text = e;
+  else if (e === null || e === undefined || typeof e === 'number' || typeof e === 'boolean' || typeof e === 'bigint') text = String(e);
+  else if (typeof e === 'symbol') text = e.description === undefined ? 'symbol' : `symbol ${e.description}`;
+  else if (typeof e === 'function') text = 'function';
+  else {
+    try {
+      text = JSON.stringify(e) ?? `of type ${typeof e}`;
+    } catch {
+      text = Array.isArray(e) ? 'array' : 'object';
+    }
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** Wraps anything thrown into a VerdictError, keeping VerdictErrors as they are. */
 export function toVerdictError(e: unknown, code: ErrorCode, message?: string): VerdictError {
   if (e instanceof VerdictError) return e;
-  const text = e instanceof Error ? e.message : String(e);
+  const text = describeUnknown(e, 2000);
   return new VerdictError(code, message ? `${message}: ${text}` : text, { cause: e });
 }

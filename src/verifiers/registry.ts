@@ -1,5 +1,6 @@
 import {
   VerdictError,
+  describeUnknown,
   isVerdictError,
   silentLogger,
   systemClock,
@@ -133,7 +134,7 @@ export class VerifierRegistry {
       try {
         await v.dispose?.();
       } catch (e) {
-        this.logger.error({ verifier: v.id, err: String(e) }, 'dispose failed');
+        this.logger.error({ verifier: v.id, err: describeUnknown(e) }, 'dispose failed');
       }
     }
   }

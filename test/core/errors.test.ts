@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ERROR_CODES, VerdictError, isVerdictError, toVerdictError, fromHex } from '../../src/core/index.js';
+import fc from 'fast-check';
+import { ERROR_CODES, VerdictError, describeUnknown, isVerdictError, toVerdictError, fromHex } from '../../src/core/index.js';
 
 test('VerdictError carries a closed code, retryability, cause and details', () => {
   const cause = new Error('socket hang up');
@@ -24,4 +25,28 @@ test('hex parsing at the boundary', () => {
   for (const bad of ['00ff', '0x0', '0xzz', 12, null, '0x' + '00'.repeat(31)]) {
     assert.throws(() => fromHex(bad, 'x', bad === '0x' + '00'.repeat(31) ? 32 : undefined), VerdictError);
   }
+});
+
+test('describeUnknown and toVerdictError never throw, whatever was thrown (property)', () => {
+  // String() throws on these: toString is not callable and valueOf returns an object
+  const hostile = [{ toString: undefined }, { toString: null, valueOf: null }, Object.create(null), { toString: '' }];
+  for (const h of hostile) {
+    assert.throws(() => String(h), TypeError);
+    assert.equal(typeof describeUnknown(h), 'string');
+    assert.ok(isVerdictError(toVerdictError(h, 'INTERNAL'), 'INTERNAL'));
+  }
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.equal(describeUnknown(cyclic), 'object');
+  assert.equal(describeUnknown(new Error('boom')), 'boom');
+  assert.equal(describeUnknown('x'.repeat(500), 10).length, 10);
+  fc.assert(
+    fc.property(fc.anything({ withBigInt: true, withNullPrototype: true, withObjectString: true, withBoxedValues: true }), (junk) => {
+      const text = describeUnknown(junk);
+      assert.equal(typeof text, 'string');
+      assert.ok(text.length <= 200);
+      assert.ok(isVerdictError(toVerdictError(junk, 'INTERNAL'), 'INTERNAL'));
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -3,7 +3,7 @@
  * clearly on an unreachable endpoint, error mapping onto VerdictError, and retries with backoff.
  */
 import { JsonRpcProvider, Network, isError, type Interface } from 'ethers';
-import { VerdictError, isVerdictError } from '../../core/errors.js';
+import { VerdictError, describeUnknown, isVerdictError } from '../../core/errors.js';
 import type { Logger } from '../../core/runtime.js';
 import { silentLogger } from '../../core/runtime.js';
 
@@ -60,11 +60,11 @@ export async function probeChainId(url: string, timeoutMs = 5_000): Promise<numb
 function describeCause(e: unknown): string {
   if (e instanceof Error) {
     const cause = (e as { cause?: unknown }).cause;
-    const code = cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
+    const code = cause && typeof cause === 'object' && 'code' in cause ? describeUnknown((cause as { code: unknown }).code) : undefined;
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
     return code ? `${code} (${e.message})` : e.message;
   }
-  return String(e);
+  return describeUnknown(e);
 }
 
 /**
@@ -164,7 +164,7 @@ export function shortMessage(e: unknown): string {
   if (e && typeof e === 'object' && typeof (e as { shortMessage?: unknown }).shortMessage === 'string') {
     return (e as { shortMessage: string }).shortMessage;
   }
-  return e instanceof Error ? e.message : String(e);
+  return describeUnknown(e);
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -11,7 +11,7 @@
  * Job ids: the engine's bytes32 is jobIdToBytes32(dealId); the adapter maps it back from the request events.
  * ethers stays in src/mediator/chain: this file talks through ContractHandle.
  */
-import { VerdictError, isVerdictError } from '../../core/errors.js';
+import { VerdictError, describeUnknown, isVerdictError } from '../../core/errors.js';
 import type { Hex } from '../../core/bytes.js';
 import type { Logger } from '../../core/runtime.js';
 import { silentLogger } from '../../core/runtime.js';
@@ -242,7 +242,7 @@ export class LilypadChainPort implements ChainPort {
     try {
       await this.handler.simulate(data);
     } catch (e) {
-      const reason = isVerdictError(e) ? String(e.details.revert ?? e.message) : String(e);
+      const reason = isVerdictError(e) ? describeUnknown(e.details.revert ?? e.message) : describeUnknown(e);
       if (/tx\.origin must be the mediator|mediator cannot be 0x0/.test(reason)) {
         throw new VerdictError('BAD_CONFIG', `${this.address} is not the mediator of deal ${dealId} (${reason})`, { cause: e });
       }

@@ -42,6 +42,7 @@ export interface MarketJob {
   toMediators?: bigint;
   /** The decision of one committee member (with its findings), from its database. */
   decision?: Decision;
+  /** Gas of the market's own transactions for this job: result, challenge, draw, settlement (not the votes). */
   gasUsed: bigint;
 }
 
@@ -102,6 +103,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketJob[]> {
         const challenged = await chain.creator.challenge(jobId, stored.id);
         job.evidenceId = stored.id;
         job.challengeTx = challenged.hash;
+        job.gasUsed += challenged.gasUsed;
       }
       jobs.push(job);
     }
@@ -113,6 +115,7 @@ export async function runMarket(o: MarketOptions): Promise<MarketJob[]> {
   await chain.mine(chain.config.drawDelay + 1);
   for (const j of disputed) {
     const r = await chain.keeper.drawCommittee(j.jobId);
+    j.gasUsed += r.gasUsed;
     const drawn = r.events.find((e) => e.name === 'CommitteeDrawn');
     j.committee = drawn ? [...(drawn.args.committee as string[])] : await chain.keeper.committee(j.jobId);
   }

@@ -1,12 +1,14 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { VerdictError, isHex, type Hex, type Logger } from '../../core/index.js';
+import { VerdictError, isHex, isVerdictError, type Hex, type Logger } from '../../core/index.js';
 import { PolicySet } from '../../policy/index.js';
 import { ReputationScorer, SqliteReputationStore } from '../../reputation/index.js';
 import type { VerifierRegistry } from '../../verifiers/index.js';
-import { loadKeyFile } from '../../mediator/chain/keyfile.js';
+import { generatePrivateKey, loadKeyFile, writeKeyFile, type LoadedKey } from '../../mediator/chain/keyfile.js';
+import type { EthersChainPort } from '../../mediator/chain/adapter.js';
+import type { Receipt } from '../../mediator/chain/contract.js';
 import { startMediatorDaemon, type MediatorDaemon } from '../../mediator/daemon.js';
 import type { ChainPort } from '../../mediator/ports.js';
 import { scorerReputation } from '../../mediator/reputation.js';
@@ -20,6 +22,10 @@ export const MEDIATOR_USAGE = `verdict mediator start --rpc <url> --contract <ad
                        [--reputation-db path] [--confirmations N] [--start-block N] [--poll-ms N]
                        [--log-level info]
 verdict mediator status --db <path> [--json]
+verdict mediator keygen --out <path> [--force]
+verdict mediator register --rpc <url> --contract <address> --key-file <path> --bond <ether> [--chain-id N] [--json]
+verdict mediator exit --rpc <url> --contract <address> --key-file <path> [--chain-id N] [--json]
+verdict mediator withdraw-bond --rpc <url> --contract <address> --key-file <path> [--chain-id N] [--json]
 
 start   runs the mediator daemon: watches the mediation contract for disputes assigned to this key, fetches
         the evidence, runs the job type's policy, signs the verdict (EIP-712) and posts it, exactly once.
@@ -29,7 +35,12 @@ start   runs the mediator daemon: watches the mediation contract for disputes as
         Inconclusive verdict becomes; default abstain, which lets Lilypad's mediation timeout refund both sides).
         Serves GET /health and GET /metrics (Prometheus) on --port (default 9464, loopback).
         SIGTERM / SIGINT stop it gracefully. Logs are JSON lines (pino) on stdout.
-status  prints the disputes of a mediator database.`;
+status  prints the disputes of a mediator database.
+keygen  writes a new random key file (mode 0600; refuses an existing file unless --force) and prints its address.
+register        bonds this key's account as a VerdictMediation mediator (--bond in ether, at least the
+                contract's minMediatorBond), so that committees can draw it.
+exit            stops being drawn at once; the bond stays locked for the contract's unbonding period.
+withdraw-bond   after that period, takes the bond back (to the contract's balance, then to the account).`;
 
 export const PROTOCOLS = ['verdict', 'lilypad'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -79,7 +90,11 @@ export async function mediatorCommand(argv: string[], io: CliIO, deps: MediatorC
   }
   if (sub === 'start') return start(rest, io, deps);
   if (sub === 'status') return status(rest, io);
-  throw new VerdictError('BAD_INPUT', `unknown mediator command "${sub}" (start, status)`);
+  if (sub === 'keygen') return keygen(rest, io);
+  if (sub === 'register') return register(rest, io);
+  if (sub === 'exit') return requestExit(rest, io);
+  if (sub === 'withdraw-bond') return withdrawBond(rest, io);
+  throw new VerdictError('BAD_INPUT', `unknown mediator command "${sub}" (start, status, keygen, register, exit, withdraw-bond)`);
 }
 
 function intOption(value: string | undefined, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -90,16 +105,44 @@ function intOption(value: string | undefined, name: string, fallback: number, mi
   return Number(value);
 }
 
+/** The flags of every command that talks to the contract from the mediator's account. */
+const CHAIN_OPTIONS = {
+  rpc: { type: 'string' },
+  contract: { type: 'string' },
+  'chain-id': { type: 'string' },
+  'key-file': { type: 'string' },
+} as const;
+
+interface ChainFlags {
+  rpc: string;
+  contract: string;
+  keyFile: string;
+  expectedChainId?: number;
+}
+
+/** Checks --rpc, --contract, --key-file (and `more` required flags) and --chain-id, before anything is read or sent. */
+function chainFlags(values: Record<string, unknown>, more: readonly string[] = []): ChainFlags {
+  for (const required of ['rpc', 'contract', 'key-file', ...more]) {
+    if (!values[required]) throw new VerdictError('BAD_INPUT', `missing --${required} (see: verdict mediator --help)`);
+  }
+  const contract = values.contract as string;
+  if (!isHex(contract, 20)) throw new VerdictError('BAD_CONFIG', `--contract must be a 0x-prefixed 20-byte address, got "${contract}"`);
+  const chainId = values['chain-id'] as string | undefined;
+  return {
+    rpc: values.rpc as string,
+    contract,
+    keyFile: values['key-file'] as string,
+    ...(chainId !== undefined ? { expectedChainId: intOption(chainId, 'chain-id', 0, 1) } : {}),
+  };
+}
+
 async function start(argv: string[], io: CliIO, deps: MediatorCommandDeps): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       protocol: { type: 'string' },
-      rpc: { type: 'string' },
-      contract: { type: 'string' },
-      'chain-id': { type: 'string' },
+      ...CHAIN_OPTIONS,
       inconclusive: { type: 'string' },
-      'key-file': { type: 'string' },
       db: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
@@ -120,10 +163,7 @@ async function start(argv: string[], io: CliIO, deps: MediatorCommandDeps): Prom
     io.stdout.write(`${MEDIATOR_USAGE}\n`);
     return EXIT.accept;
   }
-  for (const required of ['rpc', 'contract', 'key-file', 'db'] as const) {
-    if (!values[required]) throw new VerdictError('BAD_INPUT', `missing --${required} (see: verdict mediator --help)`);
-  }
-  if (!isHex(values.contract, 20)) throw new VerdictError('BAD_CONFIG', `--contract must be a 0x-prefixed 20-byte address, got "${values.contract}"`);
+  const { expectedChainId } = chainFlags(values, ['db']);
   const protocol = (values.protocol ?? 'verdict') as Protocol;
   if (!PROTOCOLS.includes(protocol)) throw new VerdictError('BAD_INPUT', `--protocol must be one of ${PROTOCOLS.join(', ')}, got "${values.protocol}"`);
   const inconclusive = (values.inconclusive ?? 'abstain') as ChainFactoryOptions['inconclusive'];
@@ -131,7 +171,6 @@ async function start(argv: string[], io: CliIO, deps: MediatorCommandDeps): Prom
     throw new VerdictError('BAD_INPUT', `--inconclusive must be one of ${INCONCLUSIVE_POLICIES.join(', ')}, got "${values.inconclusive}"`);
   }
   if (values.inconclusive !== undefined && protocol !== 'lilypad') throw new VerdictError('BAD_INPUT', '--inconclusive applies to --protocol lilypad only');
-  const expectedChainId = values['chain-id'] === undefined ? undefined : intOption(values['chain-id'], 'chain-id', 0, 1);
   const port = intOption(values.port, 'port', 9464, 0, 65535);
   const confirmations = intOption(values.confirmations, 'confirmations', 2, 0, 1000);
   const startBlock = values['start-block'] === undefined ? undefined : intOption(values['start-block'], 'start-block', 0);
@@ -261,4 +300,209 @@ async function status(argv: string[], io: CliIO): Promise<number> {
     store.close();
   }
   return EXIT.accept;
+}
+
+// ------------------------------------------------------------------ key and bond administration
+
+const WEI_PER_ETHER = 10n ** 18n;
+
+/** An amount of ether as typed by an operator ("1", "0.5"; at most 18 decimals, no sign or exponent) in wei. */
+export function parseEther(text: string, flag: string): bigint {
+  const m = /^(\d{1,30})(?:\.(\d{1,18}))?$/.exec(text);
+  if (!m) throw new VerdictError('BAD_INPUT', `--${flag} must be an amount of ether such as 1 or 0.5 (at most 18 decimals), got "${text.slice(0, 60)}"`);
+  return BigInt(m[1]!) * WEI_PER_ETHER + BigInt((m[2] ?? '').padEnd(18, '0'));
+}
+
+/** Wei as ether, exact: "1", "0.5", "0.000000000000000001". */
+export function formatEther(wei: bigint): string {
+  const sign = wei < 0n ? '-' : '';
+  const abs = wei < 0n ? -wei : wei;
+  const frac = (abs % WEI_PER_ETHER).toString().padStart(18, '0').replace(/0+$/, '');
+  return `${sign}${abs / WEI_PER_ETHER}${frac ? `.${frac}` : ''}`;
+}
+
+async function keygen(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { out: { type: 'string' }, force: { type: 'boolean', default: false }, debug: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if (!values.out) throw new VerdictError('BAD_INPUT', 'missing --out (see: verdict mediator --help)');
+  const out = resolve(values.out);
+  const refuse = (cause?: unknown) =>
+    new VerdictError('BAD_INPUT', `${out} already exists: refusing to overwrite a key (--force replaces it, and the old key is lost)`, { cause });
+  if (!values.force && existsSync(out)) throw refuse();
+  mkdirSync(dirname(out), { recursive: true, mode: 0o700 });
+  let address: string;
+  try {
+    address = writeKeyFile(out, generatePrivateKey(), { overwrite: values.force });
+  } catch (e) {
+    // created between the check and the write
+    if (isVerdictError(e) && e.details.exists === true) throw refuse(e);
+    throw e;
+  }
+  io.stdout.write(`${address}\n`);
+  io.stderr.write(`wrote ${out} (mode 0600) for ${address}: back it up and keep it secret; fund the address, then run verdict mediator register\n`);
+  return EXIT.accept;
+}
+
+/** What a revert of the mediator functions means, for the one-line error. */
+const REVERT_MEANINGS: Record<string, (who: string) => string> = {
+  AlreadyRegistered: (who) => `${who} is already a registered, active mediator`,
+  Exiting: (who) => `${who} has requested exit: withdraw-bond after the unbonding period, then register again`,
+  NotRegistered: (who) => `${who} is not a registered mediator`,
+  BadAmount: () => "the bond is below the contract's minMediatorBond",
+  StillBonded: (who) => `the bond of ${who} is still locked (the unbonding period is not over)`,
+  NothingToWithdraw: (who) => `the contract holds nothing for ${who}`,
+};
+
+interface MediatorAccount {
+  port: EthersChainPort;
+  address: string;
+  /** The account's ether (to refuse a bond it cannot pay before sending). */
+  balance(): Promise<bigint>;
+  /** Sends one of the mediator's transactions; a known revert becomes a BAD_INPUT that says what it means. */
+  send(what: string, tx: () => Promise<Receipt>): Promise<Receipt>;
+}
+
+/**
+ * Loads the key and connects the way `mediator start` does (connectChainPort: the RPC probe, --chain-id and the
+ * VerdictMediation check), runs `fn`, and closes the connection.
+ */
+async function withMediatorAccount<T>(flags: ChainFlags, io: CliIO, fn: (a: MediatorAccount) => Promise<T>): Promise<T> {
+  const key: LoadedKey = loadKeyFile(flags.keyFile);
+  for (const w of key.warnings) io.stderr.write(`verdict: warning: ${w}\n`);
+  const [{ connectChainPort }, { withRetry }] = await Promise.all([import('../../mediator/chain/adapter.js'), import('../../mediator/chain/rpc.js')]);
+  const port = await connectChainPort({
+    rpcUrl: flags.rpc,
+    contract: flags.contract,
+    wallet: key.wallet,
+    ...(flags.expectedChainId !== undefined ? { expectedChainId: flags.expectedChainId } : {}),
+  });
+  const address = port.address;
+  try {
+    return await fn({
+      port,
+      address,
+      balance: () => withRetry('eth_getBalance', () => port.provider.getBalance(address)),
+      send: async (what, tx) => {
+        try {
+          return await tx();
+        } catch (e) {
+          const revert = isVerdictError(e, 'CHAIN_ERROR') ? e.details.revert : undefined;
+          const meaning = typeof revert === 'string' ? REVERT_MEANINGS[revert] : undefined;
+          if (meaning) throw new VerdictError('BAD_INPUT', `${what}: the contract refused (${revert}): ${meaning(address)}`, { cause: e, details: { revert } });
+          throw e;
+        }
+      },
+    });
+  } finally {
+    await port.close();
+  }
+}
+
+function printResult(io: CliIO, json: boolean, result: Record<string, unknown>, lines: string[]): void {
+  io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : `${lines.join('\n')}\n`);
+}
+
+const ADMIN_OPTIONS = { ...CHAIN_OPTIONS, json: { type: 'boolean', default: false }, debug: { type: 'boolean', default: false } } as const;
+
+async function register(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { ...ADMIN_OPTIONS, bond: { type: 'string' } }, strict: true });
+  const flags = chainFlags(values, ['bond']);
+  const bond = parseEther(values.bond!, 'bond');
+  return withMediatorAccount(flags, io, async ({ port, address, balance, send }) => {
+    const client = port.client;
+    const [minBond, me] = await Promise.all([client.call<bigint>('minMediatorBond'), client.getMediator(address)]);
+    if (me.exitBlock !== 0) {
+      throw new VerdictError('BAD_INPUT', `${address} has requested exit (its bond unlocks at block ${me.exitBlock}): withdraw-bond after that, then register again`);
+    }
+    if (me.registered && me.slot !== 0) {
+      throw new VerdictError('BAD_INPUT', `${address} is already a registered, active mediator of ${port.contract} (bond ${formatEther(me.bond)} ETH): nothing sent`);
+    }
+    // registered but inactive: slashed below the minimum; a top-up that reaches it makes the mediator active again
+    const topUp = me.registered;
+    if (me.bond + bond < minBond) {
+      throw new VerdictError(
+        'BAD_INPUT',
+        `--bond ${formatEther(bond)} ETH is below the contract's minMediatorBond of ${formatEther(minBond)} ETH` +
+          `${topUp ? ` (with the ${formatEther(me.bond)} ETH already bonded)` : ''}: nothing sent`,
+      );
+    }
+    const funds = await balance();
+    if (funds <= bond) {
+      throw new VerdictError('BAD_INPUT', `${address} holds ${formatEther(funds)} ETH: not enough for a bond of ${formatEther(bond)} ETH plus gas: nothing sent`);
+    }
+    const r = await send('registerMediator', () => client.registerMediator(bond));
+    const after = await client.getMediator(address);
+    const active = after.slot !== 0 && after.exitBlock === 0;
+    printResult(
+      io,
+      values.json,
+      { address, contract: port.contract, chainId: port.chainId, txHash: r.hash, blockNumber: r.blockNumber, bond: formatEther(after.bond), bondWei: after.bond.toString(), minBond: formatEther(minBond), topUp, active },
+      [
+        `${topUp ? 'topped up' : 'registered'} ${address} as a mediator of ${port.contract} on chain ${port.chainId}`,
+        `tx ${r.hash} (block ${r.blockNumber})`,
+        `bond ${formatEther(after.bond)} ETH (minimum ${formatEther(minBond)} ETH); active: ${active ? 'yes (committees can draw it)' : 'no'}`,
+      ],
+    );
+    return EXIT.accept;
+  });
+}
+
+async function requestExit(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: ADMIN_OPTIONS, strict: true });
+  return withMediatorAccount(chainFlags(values), io, async ({ port, address, send }) => {
+    const client = port.client;
+    const me = await client.getMediator(address);
+    if (!me.registered) throw new VerdictError('BAD_INPUT', `${address} is not a registered mediator of ${port.contract}: nothing to exit`);
+    if (me.exitBlock !== 0) {
+      throw new VerdictError('BAD_INPUT', `${address} has already requested exit: its bond of ${formatEther(me.bond)} ETH unlocks at block ${me.exitBlock} (then: verdict mediator withdraw-bond)`);
+    }
+    const r = await send('requestExit', () => client.requestExit());
+    const after = await client.getMediator(address);
+    printResult(
+      io,
+      values.json,
+      { address, contract: port.contract, chainId: port.chainId, txHash: r.hash, blockNumber: r.blockNumber, bond: formatEther(after.bond), bondWei: after.bond.toString(), exitBlock: after.exitBlock },
+      [
+        `exit requested: ${address} is no longer drawn for new committees on ${port.contract}`,
+        `tx ${r.hash} (block ${r.blockNumber})`,
+        `bond ${formatEther(after.bond)} ETH stays slashable until block ${after.exitBlock}; then: verdict mediator withdraw-bond`,
+      ],
+    );
+    return EXIT.accept;
+  });
+}
+
+async function withdrawBond(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: ADMIN_OPTIONS, strict: true });
+  return withMediatorAccount(chainFlags(values), io, async ({ port, address, send }) => {
+    const client = port.client;
+    const [me, held] = await Promise.all([client.getMediator(address), client.balanceOf(address)]);
+    const txs: { what: string; hash: string; blockNumber: number }[] = [];
+    if (me.registered) {
+      if (me.exitBlock === 0) throw new VerdictError('BAD_INPUT', `${address} is an active mediator: run verdict mediator exit first, then wait for the unbonding period`);
+      const head = await port.headBlock();
+      // the transaction lands in the next block at the earliest
+      if (head + 1 < me.exitBlock) {
+        throw new VerdictError('BAD_INPUT', `the bond of ${address} is locked until block ${me.exitBlock} (the chain is at block ${head}): nothing sent`);
+      }
+      const r = await send('withdrawBond', () => client.withdrawBond());
+      txs.push({ what: 'withdrawBond', hash: r.hash, blockNumber: r.blockNumber });
+    } else if (held === 0n) {
+      throw new VerdictError('BAD_INPUT', `${address} is not a registered mediator of ${port.contract} and the contract holds nothing for it`);
+    }
+    // withdrawBond credits the contract's balance of the account; withdraw() pays it out (with any fees it held)
+    const amount = await client.balanceOf(address);
+    const r = await send('withdraw', () => client.withdraw());
+    txs.push({ what: 'withdraw', hash: r.hash, blockNumber: r.blockNumber });
+    printResult(
+      io,
+      values.json,
+      { address, contract: port.contract, chainId: port.chainId, amount: formatEther(amount), amountWei: amount.toString(), bond: formatEther(me.bond), transactions: txs },
+      [`withdrew ${formatEther(amount)} ETH to ${address} from ${port.contract} (bond ${formatEther(me.bond)} ETH)`, ...txs.map((t) => `tx ${t.hash} (${t.what}, block ${t.blockNumber})`)],
+    );
+    return EXIT.accept;
+  });
 }

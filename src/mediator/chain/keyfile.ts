@@ -4,7 +4,8 @@
  *   - JSON `{ "format": "verdict-key", "v": 1, "privateKey": "0x…" }`.
  * Every failure is BAD_CONFIG with a message that says what is wrong, never the key itself.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Wallet } from 'ethers';
 import { VerdictError } from '../../core/errors.js';
 import type { Hex } from '../../core/bytes.js';
@@ -76,9 +77,37 @@ export function loadKeyFile(path: string): LoadedKey {
   return { wallet, address: wallet.address, warnings };
 }
 
-/** Writes a JSON key file readable by its owner only. */
-export function writeKeyFile(path: string, privateKey: Hex): string {
+/** A fresh secp256k1 private key from the operating system's CSPRNG (node:crypto), drawn again in the ~2^-128 case it is out of range. */
+export function generatePrivateKey(random: (n: number) => Uint8Array = randomBytes): Hex {
+  for (;;) {
+    const bytes = random(32);
+    if (bytes.length !== 32) throw new VerdictError('INTERNAL', `random source returned ${bytes.length} bytes, not 32`);
+    const k = BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+    if (k !== 0n && k < SECP256K1_N) return `0x${k.toString(16).padStart(64, '0')}`;
+  }
+}
+
+export interface WriteKeyFileOptions {
+  /** Replace an existing file (default true). When false, an existing path is refused (BAD_INPUT, details.exists). */
+  overwrite?: boolean;
+}
+
+/**
+ * Writes a JSON key file readable by its owner only (mode 0600). A replaced file is swapped in by a rename of a
+ * fresh file, so the old file's (possibly wider) mode is never kept and no reader sees half a key.
+ */
+export function writeKeyFile(path: string, privateKey: Hex, options: WriteKeyFileOptions = {}): string {
   const key = parsePrivateKey(privateKey);
-  writeFileSync(path, `${JSON.stringify({ format: 'verdict-key', v: 1, privateKey: key })}\n`, { mode: 0o600 });
+  const text = `${JSON.stringify({ format: 'verdict-key', v: 1, privateKey: key })}\n`;
+  const target = options.overwrite === false ? path : `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    writeFileSync(target, text, { mode: 0o600, flag: 'wx' });
+    if (target !== path) renameSync(target, path);
+  } catch (e) {
+    if (target !== path) rmSync(target, { force: true });
+    const code = (e as { code?: string }).code;
+    if (code === 'EEXIST') throw new VerdictError('BAD_INPUT', `key file ${path} already exists`, { cause: e, details: { exists: true } });
+    throw new VerdictError('BAD_INPUT', `cannot write key file ${path} (${code ?? (e as Error).message})`, { cause: e });
+  }
   return new Wallet(key).address;
 }

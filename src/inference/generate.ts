@@ -2,7 +2,7 @@
  * Generation with a KV cache: greedy or protocol sampling (verdict-ctr-sha256-v1, see sampling.ts).
  * The token at sequence position t is drawn from the logits of position t with u_t = samplingUniform(seed, t).
  */
-import { VerdictError } from '../core/errors.js';
+import { VerdictError, describeUnknown } from '../core/errors.js';
 import { ForwardState } from './forward.js';
 import { logSoftmax, sampleFromLogits, samplingUniform } from './sampling.js';
 import { BOS, EOS } from './tokenizer.js';
@@ -22,7 +22,7 @@ export function generate(model: Model, prompt: readonly number[], options: Gener
   if (prompt.length > model.config.maxSequenceLength) {
     throw new VerdictError('LIMIT_EXCEEDED', `prompt of ${prompt.length} tokens exceeds the model's ${model.config.maxSequenceLength}`);
   }
-  const stopAtEos = options.stopAtEos ?? true;
+  const stops = stopSet(options);
   const state = new ForwardState(model, accumulation, Math.max(total, 1));
   const V = model.config.vocabSize;
   const logits = accumulation === 'float64' ? new Float64Array(V) : new Float32Array(V);
@@ -44,8 +44,8 @@ export function generate(model: Model, prompt: readonly number[], options: Gener
     steps.push(step);
     if (options.keepLogits) kept.push(logits.slice());
     tokens.push(s.token);
-    if (stopAtEos && (s.token === EOS || s.token === BOS)) {
-      stopReason = 'eos';
+    if (stops.has(s.token)) {
+      stopReason = s.token === EOS || s.token === BOS ? 'eos' : 'stop';
       break;
     }
     if (tokens.length < total) state.feed([s.token], logits, 0);
@@ -61,6 +61,22 @@ export function generate(model: Model, prompt: readonly number[], options: Gener
   };
   if (options.keepLogits) result.logits = kept;
   return result;
+}
+
+/** The tokens that end generation: `stopTokens` when given, else BOS and EOS unless `stopAtEos` is false. */
+function stopSet(options: GenerateOptions): ReadonlySet<number> {
+  if (options.stopTokens === undefined) return new Set(options.stopAtEos ?? true ? [BOS, EOS] : []);
+  if (options.stopAtEos !== undefined) throw new VerdictError('BAD_INPUT', 'give either stopTokens or stopAtEos, not both');
+  const stopTokens = options.stopTokens as unknown;
+  if (stopTokens === null || typeof stopTokens !== 'object' || !(Symbol.iterator in stopTokens)) {
+    throw new VerdictError('BAD_INPUT', 'stopTokens must be an array or a set of token ids');
+  }
+  const stops = new Set<number>();
+  for (const token of stopTokens as Iterable<unknown>) {
+    if (!Number.isSafeInteger(token) || (token as number) < 0) throw new VerdictError('BAD_INPUT', `stop token ${describeUnknown(token, 40)} is not a token id (an integer >= 0)`);
+    stops.add(token as number);
+  }
+  return stops;
 }
 
 /** Convenience: encode text with BOS and generate. */

@@ -126,7 +126,13 @@ export interface GenerateOptions extends ComputeOptions {
   temperature?: number;
   /** 32-byte seed of `verdict-ctr-sha256-v1`; required when temperature > 0. */
   seed?: Uint8Array;
-  /** Stop after emitting BOS (1) or EOS (2), as llama2.c does. Default true. The stop token is kept. */
+  /**
+   * The tokens that end generation: it stops right after emitting any of them (kept as the last token) and
+   * computes nothing further. Empty: never stops early. Only emitted tokens count, not the prompt's. When
+   * absent, `stopAtEos` decides; giving both is BAD_INPUT.
+   */
+  stopTokens?: Iterable<number>;
+  /** Without stopTokens: stop after emitting BOS (1) or EOS (2), as llama2.c does (true, the default), or never (false). */
   stopAtEos?: boolean;
   /** Keep each step's full logit row (for tests and cheating providers). Default false. */
   keepLogits?: boolean;
@@ -142,7 +148,8 @@ export interface GenerateResult {
   /** Decoded text of the completion. */
   text: string;
   steps: GenerationStep[];
-  stopReason: 'eos' | 'length';
+  /** 'eos': ended at a stop token that is BOS (1) or EOS (2); 'stop': at another stop token; 'length': maxTokens or the model's context. */
+  stopReason: 'eos' | 'stop' | 'length';
   /** Present when keepLogits: the logit row each step sampled from. */
   logits?: Array<Float32Array | Float64Array>;
 }

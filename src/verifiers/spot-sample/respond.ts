@@ -108,27 +108,21 @@ export function respondBatch(job: Job, commitment: Commitment<RequestLeaf>, outp
 
 /**
  * An honest provider's generation for one request of the job (greedy or protocol sampling, as agreed): it
- * ends after maxTokens tokens or, with stopAtEos, at the first of the job's `stopTokens` (kept). Refuses
- * (BAD_INPUT) a job whose prompt + maxTokens exceeds the model's context (checkFitsContext).
+ * ends after maxTokens tokens or, with stopAtEos, right after the first of the job's `stopTokens` (kept); the
+ * runtime computes nothing past it. Refuses (BAD_INPUT) a job whose prompt + maxTokens exceeds the model's
+ * context (checkFitsContext).
  */
 export function generateFor(model: Model, g: Generation, options: { accumulation?: Accumulation; signal?: AbortSignal } = {}): LlmOutput & { promptTokens: number[] } {
   const promptTokens = promptTokensOf(g, (text) => model.tokenizer.encode(text, { bos: true }));
   checkFitsContext(g, promptTokens.length, model.config.maxSequenceLength);
   const seed = requireSeed(g);
-  const stops = g.stopAtEos ? new Set(g.stopTokens) : new Set<number>();
-  // The runtime can only stop at BOS/EOS (1, 2). When both are stop tokens it stops there by itself; otherwise
-  // it runs to maxTokens and the completion is cut at the first stop token. Each token depends only on its
-  // prefix, so the cut is exactly the generation that stopped there.
-  const runtimeStops = stops.has(1) && stops.has(2);
   const r = generate(model, promptTokens, {
     maxTokens: g.maxTokens,
     temperature: g.temperature,
     ...(seed ? { seed } : {}),
-    stopAtEos: runtimeStops,
+    stopTokens: g.stopAtEos ? g.stopTokens : [],
     accumulation: options.accumulation ?? 'float64',
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const firstStop = r.completion.findIndex((token) => stops.has(token));
-  const length = firstStop < 0 ? r.completion.length : firstStop + 1;
-  return { promptTokens, completion: r.completion.slice(0, length), logprobs: r.steps.slice(0, length).map((s) => s.logprob) };
+  return { promptTokens, completion: r.completion, logprobs: r.steps.map((s) => s.logprob) };
 }

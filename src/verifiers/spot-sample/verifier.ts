@@ -323,6 +323,9 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
     if (endedEarly && !(spec.stopAtEos && spec.stopTokens.includes(completion[ev.size - 1]!))) {
       failWith(`the completion ends after ${ev.size} of ${spec.maxTokens} tokens without a stop token`);
     }
+    // The revealed prefix is bound by the opened contexts (all of it when the completion ended early).
+    const early = earlyStop(spec, completion, ev.size);
+    if (early) failWith(early.why, { position: early.position, stopToken: early.token });
 
     const vocab = endpoint.backend.vocabSize;
     const outside = completion.findIndex((token) => token >= vocab);
@@ -408,6 +411,8 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
     if (completion.length < g.maxTokens && !(g.stopAtEos && completion.length > 0 && g.stopTokens.includes(completion[completion.length - 1]!))) {
       return { ...base, verdict: 'mismatch', why: `ends after ${completion.length} of ${g.maxTokens} tokens without a stop token` };
     }
+    const early = earlyStop(g, completion, completion.length);
+    if (early) return { ...base, verdict: 'mismatch', why: early.why };
     if (completion.length === 0) return { ...base, verdict: 'match' };
     const tokens = [...prompt, ...completion];
     const vocab = endpoint.backend.vocabSize;
@@ -422,6 +427,23 @@ export class SpotSampleVerifier implements Verifier<SpotSampleEvidence> {
     }
     return { positions: completion.length, tokens: tokens.length, verdict: ambiguous ? 'ambiguous' : 'match' };
   }
+}
+
+/**
+ * Generation ends right after a stop token, so in a completion of `size` tokens no position before the last
+ * may hold one: a provider that kept generating past it computed (and charged for) tokens the job did not ask
+ * for. The model would score those tokens as usual, so only this rule catches it. `revealed` may be a prefix.
+ */
+function earlyStop(g: Pick<Generation, 'stopAtEos' | 'stopTokens'>, revealed: readonly number[], size: number): { position: number; token: number; why: string } | undefined {
+  if (!g.stopAtEos || g.stopTokens.length === 0) return undefined;
+  const end = Math.min(revealed.length, size - 1);
+  for (let t = 0; t < end; t++) {
+    const token = revealed[t]!;
+    if (g.stopTokens.includes(token)) {
+      return { position: t, token, why: `position ${t} holds the stop token ${token} before the last position ${size - 1}: generation must end there` };
+    }
+  }
+  return undefined;
 }
 
 function hexBytes(hex: Hex): Uint8Array {

@@ -116,3 +116,105 @@ test('batch: a sampled request that exceeds the model context makes the finding 
   assert.equal(f.outcome, 'inconclusive', f.reason);
   assert.equal(f.error?.code, 'BAD_INPUT');
 });
+
+// Greedy "Once upon a time": ", there was a little girl named Lily. She loved to play outside in the park. One
+// day, ..." — the first "." (426) is completion position 10, " One" (385) position 27.
+const STORY = 'Once upon a time';
+const PERIOD = 426;
+const ONE = 385;
+
+function storyJob(w: Awaited<ReturnType<typeof world>>, id: string, generation: Record<string, unknown>) {
+  return jobWith(w, id, { prompt: STORY, ...generation });
+}
+
+/** A provider's claim and evidence for a completion it chose itself (honest or not). */
+function claimed(w: Awaited<ReturnType<typeof world>>, job: ReturnType<typeof jobWith>, stopTokens: number[], options: Record<string, unknown>) {
+  const spec = parseLlmSpec(job.spec) as LlmSingleSpec;
+  const r = generate(w.model, w.model.tokenizer.encode(STORY, { bos: true }), { maxTokens: spec.maxTokens, stopTokens });
+  const commitment = commitLlmOutput(job, r.tokens.slice(0, r.promptLength), { completion: r.completion, logprobs: r.steps.map((s) => s.logprob) });
+  const claim = claimFor(job, commitment);
+  return { completion: r.completion, claim, evidence: respondLlm(job, commitment, commitRevealTranscript(job.id, claim.outputCommitment, w.parties), options) };
+}
+
+test('generateFor computes no token past the stop token', async () => {
+  const w = await world();
+  let polls = 0;
+  const signal = new AbortController().signal;
+  // generate polls the signal once per generated token.
+  Object.defineProperty(signal, 'aborted', { get: () => (polls++, false) });
+  const spec = parseLlmSpec(storyJob(w, 'polls', { maxTokens: 200, stopTokens: [PERIOD] }).spec) as LlmSingleSpec;
+  const out = generateFor(w.model, spec, { signal });
+  assert.equal(out.completion.length, 11);
+  assert.equal(out.completion[10], PERIOD);
+  assert.equal(polls, 11, `generated ${polls} tokens for a completion of 11`);
+});
+
+test('the verifier: a stop token at the last position passes; one before the last fails (the provider generated past it)', async () => {
+  const w = await world();
+  const v = await defaultVerifier();
+  // Honest: the completion ends at the first ".", which is its last token.
+  let job = storyJob(w, 'stop-final', { maxTokens: 40, stopTokens: [PERIOD] });
+  const honest = honestRun(w, job);
+  assert.deepEqual(honest.out.completion.indexOf(PERIOD), honest.out.completion.length - 1);
+  assert.equal(honest.out.completion.length, 11);
+  let f = await check(v, job, honest, { samples: 4 });
+  assert.equal(f.outcome, 'pass', f.reason);
+  // The stop token exactly at maxTokens: also its last position.
+  job = storyJob(w, 'stop-at-max', { maxTokens: 11, stopTokens: [PERIOD] });
+  const all = { samples: 11 };
+  const atMax = claimed(w, job, [PERIOD], all);
+  assert.equal(atMax.completion.length, 11);
+  f = await check(v, job, atMax, all);
+  assert.equal(f.outcome, 'pass', f.reason);
+
+  // Kept generating past the "." up to maxTokens: every token is what the model gives, but the job ended at 10.
+  job = storyJob(w, 'stop-ignored', { maxTokens: 24, stopTokens: [PERIOD] });
+  const past = claimed(w, job, [], { samples: 24 });
+  assert.equal(past.completion.length, 24);
+  f = await check(v, job, past, { samples: 24 });
+  assert.equal(f.outcome, 'fail', f.reason);
+  assert.match(f.reason, /position 10 holds the stop token 426 before the last position/);
+  // Kept generating past the "." and stopped at the next stop token: the whole completion is revealed, so it
+  // fails whatever the sample.
+  job = storyJob(w, 'stop-skipped', { maxTokens: 40, stopTokens: [PERIOD, ONE] });
+  const skipped = claimed(w, job, [ONE], { samples: 2 });
+  assert.equal(skipped.completion.length, 28);
+  f = await check(v, job, skipped, { samples: 2 });
+  assert.equal(f.outcome, 'fail', f.reason);
+  assert.match(f.reason, /position 10 holds the stop token 426/);
+  // The same completion is honest for a job whose only stop token is " One".
+  job = storyJob(w, 'stop-one', { maxTokens: 40, stopTokens: [ONE] });
+  f = await check(v, job, claimed(w, job, [ONE], { samples: 2 }), { samples: 2 });
+  assert.equal(f.outcome, 'pass', f.reason);
+});
+
+test('batch: a sampled request with a stop token before its last position is a mismatch', async () => {
+  const w = await world();
+  const { commitLlmBatch, respondBatch, llmBatchJob } = await import('../../../src/verifiers/spot-sample/index.js');
+  const id = 'batch-stop';
+  const job = llmBatchJob({
+    id,
+    provider: '0xa11ce',
+    model: { id: w.modelId, ...(w.model.digest ? { sha256: w.model.digest as Hex } : {}) },
+    requests: [
+      { prompt: STORY, maxTokens: 30, stopTokens: [PERIOD] },
+      { prompt: STORY, maxTokens: 30, stopTokens: [ONE] },
+    ],
+    challenge: { kind: 'commit-reveal', commits: w.parties.map((p) => ({ party: p.party, commit: commitSecret(p.secret, p.party, id) })) },
+  });
+  const requests = (parseLlmSpec(job.spec) as any).requests;
+  const honest = requests.map((g: LlmSingleSpec) => generateFor(w.model, g));
+  const run = (outputs: Array<{ completion: number[] }>) => {
+    const c = commitLlmBatch(job, outputs);
+    const claim = claimFor(job, c);
+    return { claim, evidence: respondBatch(job, c, outputs, commitRevealTranscript(id, claim.outputCommitment, w.parties), { samples: 2 }) };
+  };
+  let f = await check(await defaultVerifier(), job, run(honest), { samples: 2 });
+  assert.equal(f.outcome, 'pass', f.reason);
+  // Request 0 answered up to maxTokens, past its ".".
+  const past = generate(w.model, w.model.tokenizer.encode(STORY, { bos: true }), { maxTokens: 30, stopTokens: [] }).completion;
+  assert.equal(past.indexOf(PERIOD), 10);
+  f = await check(await defaultVerifier(), job, run([{ completion: past }, honest[1]]), { samples: 2 });
+  assert.equal(f.outcome, 'fail', f.reason);
+  assert.match(f.reason, /request 0: position 10 holds the stop token 426 before the last position/);
+});

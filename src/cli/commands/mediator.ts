@@ -346,13 +346,19 @@ async function keygen(argv: string[], io: CliIO): Promise<number> {
   return EXIT.accept;
 }
 
-/** What a revert of the mediator functions means, for the one-line error. */
-const REVERT_MEANINGS: Record<string, (who: string) => string> = {
+const UINT96_MAX = 2n ** 96n - 1n;
+const weiText = (decimal: string): string => (/^\d+$/.test(decimal) ? formatEther(BigInt(decimal)) : decimal);
+
+/** What a revert of the mediator functions means (custom errors of contracts/VerdictMediation.sol), for the one-line error. */
+const REVERT_MEANINGS: Record<string, (who: string, args: readonly string[]) => string> = {
   AlreadyRegistered: (who) => `${who} is already a registered, active mediator`,
   Exiting: (who) => `${who} has requested exit: withdraw-bond after the unbonding period, then register again`,
   NotRegistered: (who) => `${who} is not a registered mediator`,
-  BadAmount: () => "the bond is below the contract's minMediatorBond",
-  StillBonded: (who) => `the bond of ${who} is still locked (the unbonding period is not over)`,
+  BadAmount: (_who, [got = '?', want = '?']) =>
+    want === UINT96_MAX.toString()
+      ? `a bond of ${weiText(got)} ETH in all is above the contract's limit of 2^96-1 wei`
+      : `${weiText(got)} ETH is below the contract's minimum of ${weiText(want)} ETH`,
+  StillBonded: (who, [exitBlock = '?']) => `the bond of ${who} is still locked (until block ${exitBlock})`,
   NothingToWithdraw: (who) => `the contract holds nothing for ${who}`,
 };
 
@@ -390,8 +396,11 @@ async function withMediatorAccount<T>(flags: ChainFlags, io: CliIO, fn: (a: Medi
           return await tx();
         } catch (e) {
           const revert = isVerdictError(e, 'CHAIN_ERROR') ? e.details.revert : undefined;
-          const meaning = typeof revert === 'string' ? REVERT_MEANINGS[revert] : undefined;
-          if (meaning) throw new VerdictError('BAD_INPUT', `${what}: the contract refused (${revert}): ${meaning(address)}`, { cause: e, details: { revert } });
+          const meaning = typeof revert === 'string' && Object.hasOwn(REVERT_MEANINGS, revert) ? REVERT_MEANINGS[revert] : undefined;
+          if (meaning) {
+            const args = Array.isArray((e as VerdictError).details.args) ? ((e as VerdictError).details.args as unknown[]).map(String) : [];
+            throw new VerdictError('BAD_INPUT', `${what}: the contract refused (${revert}): ${meaning(address, args)}: nothing changed`, { cause: e, details: { revert } });
+          }
           throw e;
         }
       },

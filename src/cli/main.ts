@@ -12,7 +12,7 @@ const USAGE = `verdict — verify outsourced compute and mediate disputes
 
 Commands:
   verify     run a job type's policy on one job, or re-check a verdict from its bundle (--bundle)
-  mediator   run the mediator daemon, or print its disputes
+  mediator   run the mediator daemon, print its disputes, create its key, register or withdraw its bond
   simulate   simulate a marketplace of honest and cheating providers under the reputation scorer
 
 Every command exits 3 on bad input, with a one-line error (--debug for a stack trace).

@@ -37,10 +37,12 @@ start   runs the mediator daemon: watches the mediation contract for disputes as
         SIGTERM / SIGINT stop it gracefully. Logs are JSON lines (pino) on stdout.
 status  prints the disputes of a mediator database.
 keygen  writes a new random key file (mode 0600; refuses an existing file unless --force) and prints its address.
-register        bonds this key's account as a VerdictMediation mediator (--bond in ether, at least the
-                contract's minMediatorBond), so that committees can draw it.
-exit            stops being drawn at once; the bond stays locked for the contract's unbonding period.
-withdraw-bond   after that period, takes the bond back (to the contract's balance, then to the account).`;
+register
+        bonds this key's account as a VerdictMediation mediator (--bond in ether, at least the contract's
+        minMediatorBond), so that committees can draw it. Refused when it is already registered.
+exit    stops being drawn at once; the bond stays locked (and slashable) for the contract's unbonding period.
+withdraw-bond
+        after that period, takes the bond back (to the contract's balance, then to the account).`;
 
 export const PROTOCOLS = ['verdict', 'lilypad'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];

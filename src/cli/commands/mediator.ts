@@ -315,12 +315,10 @@ export function parseEther(text: string, flag: string): bigint {
   return BigInt(m[1]!) * WEI_PER_ETHER + BigInt((m[2] ?? '').padEnd(18, '0'));
 }
 
-/** Wei as ether, exact: "1", "0.5", "0.000000000000000001". */
+/** Wei (not negative) as ether, exact: "1", "0.5", "0.000000000000000001". */
 export function formatEther(wei: bigint): string {
-  const sign = wei < 0n ? '-' : '';
-  const abs = wei < 0n ? -wei : wei;
-  const frac = (abs % WEI_PER_ETHER).toString().padStart(18, '0').replace(/0+$/, '');
-  return `${sign}${abs / WEI_PER_ETHER}${frac ? `.${frac}` : ''}`;
+  const frac = (wei % WEI_PER_ETHER).toString().padStart(18, '0').replace(/0+$/, '');
+  return `${wei / WEI_PER_ETHER}${frac ? `.${frac}` : ''}`;
 }
 
 async function keygen(argv: string[], io: CliIO): Promise<number> {

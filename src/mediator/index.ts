@@ -30,6 +30,6 @@ export { MediatorMetrics } from './metrics.js';
 export { DISPUTE_STATES, TERMINAL_STATES, type DisputeState } from './states.js';
 export { connectChainPort, EthersChainPort, DEFAULT_VERDICT_GAS, type ChainPortOptions } from './chain/adapter.js';
 export { DEFAULT_MEDIATION_CONFIG, MediationClient, deployMediation, type MediationConfig } from './chain/contract.js';
-export { loadKeyFile, writeKeyFile, parsePrivateKey, type LoadedKey } from './chain/keyfile.js';
+export { generatePrivateKey, loadKeyFile, writeKeyFile, parsePrivateKey, type LoadedKey } from './chain/keyfile.js';
 export { DisputeWatcher, type WatcherOptions } from './chain/watcher.js';
 export { connectLilypad, LilypadChainPort, type InconclusivePolicy, type LilypadPortOptions } from './lilypad/adapter.js';

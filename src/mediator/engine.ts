@@ -546,12 +546,24 @@ export class DisputeEngine {
    * Reputation is told inside the transaction that confirms the dispute (before it commits), guarded by a flag
    * in that transaction. A crash between the reputation write and the commit replays the call on restart; the
    * ReputationPort deduplicates by job id, so each outcome counts once.
+   * A correct verdict whose decision carries failing findings (optional verifiers below the reject weight) passes
+   * their ids as `flags`, so a provider that hands in e.g. a forged telemetry trace is not recorded as clean.
    */
   private recordReputation(s: MediatorStore, d: DisputeRow, outcome: Verdict['outcome']): void {
     if (!s.markReputationRecorded(d.id)) return;
     const jobType = d.jobType ?? 'unknown';
-    const checked = (this.store.decision(d.id)?.decision.findings.length ?? 0) > 0;
-    this.reputation.record({ provider: d.provider, jobId: d.jobKey ?? d.jobId, jobType, outcome, checked, at: this.clock.now() });
+    const findings = this.store.decision(d.id)?.decision.findings ?? [];
+    const checked = findings.length > 0;
+    const flags = outcome === 'ProviderCorrect' ? [...new Set(findings.filter((f) => f.outcome === 'fail').map((f) => f.verifier))] : [];
+    this.reputation.record({
+      provider: d.provider,
+      jobId: d.jobKey ?? d.jobId,
+      jobType,
+      outcome,
+      checked,
+      at: this.clock.now(),
+      ...(flags.length > 0 ? { flags } : {}),
+    });
   }
 
   /** Writes the verdict bundle (content-addressed, so writing it twice after a crash is harmless). */

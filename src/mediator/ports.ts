@@ -204,8 +204,20 @@ export interface ReputationPort {
    * One adjudicated outcome (the verdict as it stands on-chain). `checked` is false when no verifier ran
    * (none drawn, or nothing verifiable): such a verdict is no evidence about the provider either way.
    * May be called again for the same jobId after a crash: implementations deduplicate by jobId.
+   * `flags` (only with ProviderCorrect): the verifiers that failed in this mediator's decision although the
+   * verdict is correct: optional ones below the reject weight (e.g. a forged telemetry trace), or any that failed
+   * where the committee overruled this mediator. The scorer puts the provider on probation for them without
+   * counting a fail.
    */
-  record(event: { provider: string; jobId: string; jobType: string; outcome: VerdictOutcome; checked: boolean; at: number }): void;
+  record(event: {
+    provider: string;
+    jobId: string;
+    jobType: string;
+    outcome: VerdictOutcome;
+    checked: boolean;
+    at: number;
+    flags?: string[];
+  }): void;
 }
 
 /** Always checks (probability 1) and remembers nothing: the behaviour of a policy without reputation. */

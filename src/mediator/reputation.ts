@@ -15,7 +15,8 @@ export interface ScorerReputationOptions {
 /**
  * The reputation scorer (src/reputation) behind the engine's ReputationPort: its check probability feeds the
  * policy's adaptive rules, and every adjudicated verdict is recorded — once: a replay after a crash finds the
- * job id in the scorer's audit log and is skipped.
+ * job id in the scorer's audit log and is skipped. A correct verdict with failing optional verifiers is recorded
+ * as a flagged pass (probation, docs/reputation.md).
  */
 export function scorerReputation(scorer: ReputationScorer, store: ReputationStore, options: ScorerReputationOptions = {}): ReputationPort {
   const confirmFaulty = options.confirmFaulty ?? true;
@@ -25,9 +26,13 @@ export function scorerReputation(scorer: ReputationScorer, store: ReputationStor
     record(e) {
       if (!e.checked) return; // nothing was verified: no evidence about the provider
       if (store.events(e.provider, window).some((x) => x.jobId === e.jobId)) return;
-      scorer.recordOutcome(e.provider, e.jobType, toReputationOutcome(e.outcome), {
+      const outcome = toReputationOutcome(e.outcome);
+      // flags qualify a pass only; on another outcome the verdict itself already says more
+      const flags = outcome === 'pass' ? (e.flags ?? []) : [];
+      scorer.recordOutcome(e.provider, e.jobType, outcome, {
         jobId: e.jobId,
         confirmed: e.outcome === 'ProviderFaulty' && confirmFaulty,
+        ...(flags.length > 0 ? { flags } : {}),
       });
     },
   };

@@ -8,7 +8,10 @@ import { economicsFor, type ReputationConfig } from './config.js';
  * Wire/storage format: docs/reputation.md § Records.
  */
 
-/** What a mediator decided about one checked job. `inconclusive` is kept for the record but never moves the score. */
+/**
+ * What a mediator decided about one checked job. `inconclusive` is kept for the record but never moves the score.
+ * A `pass` may be *flagged* (ApplyOptions.flagged): accepted, but with failing optional findings.
+ */
 export type ReputationOutcome = 'pass' | 'fail' | 'inconclusive';
 
 /** One provider's standing for one job type (format v1). */
@@ -30,7 +33,7 @@ export interface ReputationRecord {
   inconclusive: number;
   /** Fails confirmed as cheating (after which the provider is banned). */
   cheats: number;
-  /** Passes in a row since the last fail. */
+  /** Clean passes in a row since the last fail or flagged pass (the name predates flagged passes). */
   passesSinceFail: number;
   probation: boolean;
   /** Suspended for this job type until this time (ms since the epoch); 0 when not suspended. */
@@ -203,6 +206,12 @@ export function assess(
 export interface ApplyOptions {
   /** A fail upheld as deliberate cheating (e.g. on appeal, or by a proof): slashing and a ban follow. */
   confirmed?: boolean;
+  /**
+   * A pass whose decision carried failing optional findings (e.g. a forged telemetry trace below the reject
+   * weight). It is not a fail — no fail evidence, no suspension, no slashing — but not clean either: it adds no
+   * pass evidence and puts the provider on probation until `probation.passes` clean passes in a row.
+   */
+  flagged?: boolean;
 }
 
 /**
@@ -223,6 +232,9 @@ export function applyOutcome(
   if (options.confirmed && outcome !== 'fail') {
     throw new VerdictError('BAD_INPUT', `only a fail can be confirmed as cheating, got "${outcome}"`);
   }
+  if (options.flagged && outcome !== 'pass') {
+    throw new VerdictError('BAD_INPUT', `only a pass can be flagged, got "${outcome}"`);
+  }
   const r = { ...decayRecord(record, now, config), updatedAt: now };
   let p = provider;
   const actions: OutcomeActions = { slash: 0, banned: false };
@@ -231,8 +243,14 @@ export function applyOutcome(
       r.inconclusive += 1;
       break;
     case 'pass':
-      r.pass += config.passWeight * stakeFactor(provider.stake, config);
       r.passes += 1;
+      if (options.flagged) {
+        // suspicious but not faulty: more checks until clean passes follow, and no credit for this one
+        r.passesSinceFail = 0;
+        r.probation = true;
+        break;
+      }
+      r.pass += config.passWeight * stakeFactor(provider.stake, config);
       r.passesSinceFail += 1;
       if (r.probation && r.passesSinceFail >= config.probation.passes) r.probation = false;
       break;

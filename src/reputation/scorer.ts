@@ -18,6 +18,8 @@ import {
 import type { ReputationStore } from './store.js';
 
 const MAX_CACHED_BOUNDS = 100_000;
+/** At most this many flag names are kept per outcome (a policy has a handful of verifiers). */
+const MAX_FLAGS = 64;
 
 export interface ReputationScorerOptions {
   store: ReputationStore;
@@ -31,6 +33,11 @@ export interface RecordOptions {
   /** The fail was upheld as deliberate cheating: the stake is slashed and the identity banned. */
   confirmed?: boolean;
   jobId?: string;
+  /**
+   * Only with `pass`: the optional verifiers that failed although the decision accepted. Non-empty makes it a
+   * flagged pass (model.ts ApplyOptions.flagged: probation, no pass credit, not a fail); kept in the audit event.
+   */
+  flags?: readonly string[];
 }
 
 export interface RecordResult {
@@ -100,20 +107,35 @@ export class ReputationScorer {
   /**
    * Records one adjudicated outcome. `inconclusive` is logged but does not move the score. A confirmed fail
    * returns `actions.slash` (the whole stake) and bans the identity; the caller enforces both (e.g. on-chain).
+   * A pass with `flags` puts the provider on probation without counting as a fail.
    */
   recordOutcome(provider: string, jobType: string, outcome: ReputationOutcome, options: RecordOptions = {}): RecordResult {
     checkId('provider', provider);
     checkId('jobType', jobType);
+    const flags = checkFlags(options.flags);
+    if (flags.length > 0 && outcome !== 'pass') throw new VerdictError('BAD_INPUT', `only a pass can be flagged, got "${outcome}"`);
     const now = this.clock.now();
     const stored = this.store.getRecord(provider, jobType) ?? newRecord(provider, jobType, now, this.config);
     const storedProvider = this.store.getProvider(provider);
     const prov = storedProvider ?? newProvider(provider, now);
-    const { record, provider: nextProvider, actions } = applyOutcome(stored, prov, outcome, now, this.config, options);
+    const { record, provider: nextProvider, actions } = applyOutcome(stored, prov, outcome, now, this.config, {
+      ...(options.confirmed ? { confirmed: true } : {}),
+      ...(flags.length > 0 ? { flagged: true } : {}),
+    });
     this.store.write({
       ...(nextProvider !== storedProvider ? { provider: nextProvider } : {}),
       record,
-      event: { at: now, provider, jobType, outcome, confirmed: options.confirmed === true, ...(options.jobId ? { jobId: options.jobId } : {}) },
+      event: {
+        at: now,
+        provider,
+        jobType,
+        outcome,
+        confirmed: options.confirmed === true,
+        ...(options.jobId ? { jobId: options.jobId } : {}),
+        ...(flags.length > 0 ? { flags } : {}),
+      },
     });
+    if (flags.length > 0) this.logger.info({ provider, jobType, flags, jobId: options.jobId }, 'flagged pass: probation');
     if (actions.banned) this.logger.warn({ provider, jobType, slash: actions.slash, jobId: options.jobId }, 'confirmed cheat: slash and ban');
     else if (actions.suspendedUntil !== undefined) this.logger.warn({ provider, jobType, until: actions.suspendedUntil }, 'provider suspended');
     const score = this.cachedScore(record);
@@ -122,14 +144,17 @@ export class ReputationScorer {
   }
 
   /**
-   * Records a policy Decision: accept → pass, reject → fail, inconclusive → inconclusive. A decision on which no
-   * verifier ran (none was drawn) is no evidence either way and is not recorded (returns undefined).
+   * Records a policy Decision: accept → pass (flagged with the verifiers that failed, if any did: an accepted
+   * decision's fails are optional ones below the reject weight), reject → fail, inconclusive → inconclusive.
+   * A decision on which no verifier ran (none was drawn) is no evidence either way and is not recorded
+   * (returns undefined).
    */
-  recordDecision(decision: Decision, provider: string, options: Omit<RecordOptions, 'jobId'> = {}): RecordResult | undefined {
+  recordDecision(decision: Decision, provider: string, options: Omit<RecordOptions, 'jobId' | 'flags'> = {}): RecordResult | undefined {
     if (decision.findings.length === 0) return undefined;
     const outcome: ReputationOutcome =
       decision.outcome === 'accept' ? 'pass' : decision.outcome === 'reject' ? 'fail' : 'inconclusive';
-    return this.recordOutcome(provider, decision.jobType, outcome, { ...options, jobId: decision.jobId });
+    const flags = outcome === 'pass' ? failingVerifiers(decision) : [];
+    return this.recordOutcome(provider, decision.jobType, outcome, { ...options, jobId: decision.jobId, ...(flags.length > 0 ? { flags } : {}) });
   }
 
   /** Lifts a timed suspension early (e.g. an appeal overturned the fails behind it). Bans are not lifted. */
@@ -166,6 +191,21 @@ export class ReputationScorer {
 /** The check probability a policy's `probability: adaptive` rules should use for this job. */
 export function checkProbability(scorer: ReputationScorer, provider: string, jobType: string): number {
   return scorer.checkProbability(provider, jobType);
+}
+
+/** The ids of the verifiers whose findings failed, once each, in the order they ran. */
+export function failingVerifiers(decision: Pick<Decision, 'findings'>): string[] {
+  return [...new Set(decision.findings.filter((f) => f.outcome === 'fail').map((f) => f.verifier))];
+}
+
+/** Validates flag names (they reach the audit log) and drops repeats. */
+function checkFlags(flags: readonly string[] | undefined): string[] {
+  if (flags === undefined) return [];
+  if (!Array.isArray(flags) || flags.length > MAX_FLAGS) {
+    throw new VerdictError('BAD_INPUT', `flags must be an array of at most ${MAX_FLAGS} verifier ids`);
+  }
+  for (const f of flags) checkId('flag', f);
+  return [...new Set(flags)];
 }
 
 function checkId(what: string, id: string): void {

@@ -6,9 +6,10 @@ import type { ReputationEvent, ReputationStore } from './store.js';
 /**
  * The embedded default store: one SQLite file in WAL mode (better-sqlite3; the only file of src/reputation that
  * imports it). Every write is its own transaction, so a restart loses nothing that was acknowledged.
- * Schema (user_version 1): docs/reputation.md § Records.
+ * Schema (user_version 2): docs/reputation.md § Records. v2 added `reputation_events.flags`; a v1 file is
+ * migrated forward when opened (its events load without flags), a file from a newer build is refused.
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS reputation_providers (
@@ -43,7 +44,8 @@ CREATE TABLE IF NOT EXISTS reputation_events (
   job_type  TEXT NOT NULL,
   outcome   TEXT NOT NULL CHECK (outcome IN ('pass', 'fail', 'inconclusive')),
   confirmed INTEGER NOT NULL,
-  job_id    TEXT
+  job_id    TEXT,
+  flags     TEXT
 ) STRICT;
 CREATE INDEX IF NOT EXISTS reputation_events_provider ON reputation_events (provider, seq);
 `;
@@ -81,6 +83,8 @@ interface EventRow {
   outcome: string;
   confirmed: number;
   job_id: string | null;
+  /** JSON array of verifier ids (a flagged pass), or NULL. */
+  flags: string | null;
 }
 
 export class SqliteReputationStore implements ReputationStore {
@@ -114,12 +118,7 @@ export class SqliteReputationStore implements ReputationStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
       this.db.pragma('busy_timeout = 5000');
-      const version = this.db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) {
-        throw new VerdictError('UNSUPPORTED', `reputation store ${path} has schema version ${version}; this build reads ≤ ${SCHEMA_VERSION}`);
-      }
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      migrate(this.db, path);
     } catch (e) {
       if (db?.open) db.close();
       throw toVerdictError(e, 'STORE_ERROR', `cannot open reputation store ${path}`);
@@ -135,13 +134,14 @@ export class SqliteReputationStore implements ReputationStore {
         'INSERT OR REPLACE INTO reputation_providers VALUES (@provider, @stake, @slashed, @banned, @banned_at, @updated_at)',
       ),
       putEvent: this.db.prepare(
-        'INSERT INTO reputation_events (at, provider, job_type, outcome, confirmed, job_id) VALUES (@at, @provider, @job_type, @outcome, @confirmed, @job_id)',
+        `INSERT INTO reputation_events (at, provider, job_type, outcome, confirmed, job_id, flags)
+          VALUES (@at, @provider, @job_type, @outcome, @confirmed, @job_id, @flags)`,
       ),
       listAll: this.db.prepare('SELECT * FROM reputation_records ORDER BY provider, job_type'),
       listOf: this.db.prepare('SELECT * FROM reputation_records WHERE provider = ? ORDER BY job_type'),
       providers: this.db.prepare('SELECT * FROM reputation_providers ORDER BY provider'),
       events: this.db.prepare(
-        'SELECT at, provider, job_type, outcome, confirmed, job_id FROM (SELECT * FROM reputation_events WHERE provider = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+        'SELECT at, provider, job_type, outcome, confirmed, job_id, flags FROM (SELECT * FROM reputation_events WHERE provider = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
       ),
     };
     this.writeTx = this.db.transaction((update: Parameters<ReputationStore['write']>[0]) => {
@@ -156,6 +156,7 @@ export class SqliteReputationStore implements ReputationStore {
           outcome: e.outcome,
           confirmed: e.confirmed ? 1 : 0,
           job_id: e.jobId ?? null,
+          flags: e.flags && e.flags.length > 0 ? JSON.stringify(e.flags) : null,
         });
       }
     });
@@ -184,14 +185,7 @@ export class SqliteReputationStore implements ReputationStore {
   }
 
   events(provider: string, limit = 1000): ReputationEvent[] {
-    return this.guard(() => this.stmts.events.all(provider, limit)).map((r) => ({
-      at: r.at,
-      provider: r.provider,
-      jobType: r.job_type,
-      outcome: r.outcome as ReputationOutcome,
-      confirmed: r.confirmed === 1,
-      ...(r.job_id === null ? {} : { jobId: r.job_id }),
-    }));
+    return this.guard(() => this.stmts.events.all(provider, limit).map(rowToEvent));
   }
 
   close(): void {
@@ -205,6 +199,44 @@ export class SqliteReputationStore implements ReputationStore {
       throw toVerdictError(e, 'STORE_ERROR', `reputation store ${this.path}`);
     }
   }
+}
+
+/**
+ * Creates the tables of a new file, or brings an older one to SCHEMA_VERSION, in one immediate transaction (two
+ * processes opening the same v1 file do not both add the column).
+ */
+function migrate(db: Database.Database, path: string): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new VerdictError('UNSUPPORTED', `reputation store ${path} has schema version ${version}; this build reads ≤ ${SCHEMA_VERSION}`);
+    }
+    db.exec(SCHEMA); // new tables; existing ones are left as they are
+    const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('reputation_events') as string[];
+    if (!columns.includes('flags')) db.exec('ALTER TABLE reputation_events ADD COLUMN flags TEXT'); // v1 → v2
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+function rowToEvent(r: EventRow): ReputationEvent {
+  return {
+    at: r.at,
+    provider: r.provider,
+    jobType: r.job_type,
+    outcome: r.outcome as ReputationOutcome,
+    confirmed: r.confirmed === 1,
+    ...(r.job_id === null ? {} : { jobId: r.job_id }),
+    ...(r.flags === null ? {} : { flags: parseFlags(r.flags) }),
+  };
+}
+
+/** Flags as this store wrote them: a JSON array of strings. Anything else is a damaged file. */
+function parseFlags(text: string): string[] {
+  const value: unknown = JSON.parse(text);
+  if (!Array.isArray(value) || !value.every((f) => typeof f === 'string')) {
+    throw new VerdictError('STORE_ERROR', `reputation event flags are not a list of verifier ids: ${text.slice(0, 80)}`);
+  }
+  return value;
 }
 
 function recordToRow(r: ReputationRecord): RecordRow {

@@ -8,6 +8,8 @@ export interface ReputationEvent {
   outcome: ReputationOutcome;
   confirmed: boolean;
   jobId?: string;
+  /** A flagged pass: the optional verifiers that failed although the job was accepted (absent on a clean pass). */
+  flags?: string[];
 }
 
 /**

@@ -112,8 +112,7 @@ export class ReputationScorer {
   recordOutcome(provider: string, jobType: string, outcome: ReputationOutcome, options: RecordOptions = {}): RecordResult {
     checkId('provider', provider);
     checkId('jobType', jobType);
-    const flags = checkFlags(options.flags);
-    if (flags.length > 0 && outcome !== 'pass') throw new VerdictError('BAD_INPUT', `only a pass can be flagged, got "${outcome}"`);
+    const flags = checkFlags(options.flags); // flags on anything but a pass: applyOutcome refuses them
     const now = this.clock.now();
     const stored = this.store.getRecord(provider, jobType) ?? newRecord(provider, jobType, now, this.config);
     const storedProvider = this.store.getProvider(provider);

@@ -167,6 +167,18 @@ export interface ChainPort {
   close?(): Promise<void>;
 }
 
+/** Runs a freshly connected port's `check()` (unless skipped); on failure closes the port, then rethrows. */
+export async function checkedPort<P extends ChainPort>(port: P, skipCheck = false): Promise<P> {
+  if (skipCheck) return port;
+  try {
+    await port.check();
+  } catch (e) {
+    await port.close?.();
+    throw e;
+  }
+  return port;
+}
+
 /**
  * Signatures of the other committee members. A single-member committee (threshold 1) needs none; a k-of-n
  * committee gets them from peers (an HTTP endpoint each member runs, or local keys in the demo).

@@ -12,16 +12,17 @@ import { VerdictError, isVerdictError } from '../../core/errors.js';
 import type { Hex } from '../../core/bytes.js';
 import type { Logger } from '../../core/runtime.js';
 import { silentLogger } from '../../core/runtime.js';
-import type {
-  Bytes32,
-  ChainPort,
-  Committee,
-  DisputeEvent,
-  OnChainVerdict,
-  PreparedTx,
-  SignedVerdict,
-  TxOutcome,
-  VerdictPayload,
+import {
+  checkedPort,
+  type Bytes32,
+  type ChainPort,
+  type Committee,
+  type DisputeEvent,
+  type OnChainVerdict,
+  type PreparedTx,
+  type SignedVerdict,
+  type TxOutcome,
+  type VerdictPayload,
 } from '../ports.js';
 import { MediationClient } from './contract.js';
 import { checkPayload, packSignatures, recoverSigner, signVerdictWith, verdictDigest } from './eip712.js';
@@ -77,16 +78,7 @@ export async function connectChainPort(options: ChainPortOptions): Promise<Ether
     throw new VerdictError('BAD_CONFIG', `RPC ${options.rpcUrl} serves chain ${chainId}, expected ${options.expectedChainId}`);
   }
   const provider = createProvider(options.rpcUrl, chainId);
-  const port = new EthersChainPort(provider, wallet, contract, chainId, options);
-  if (!options.skipCheck) {
-    try {
-      await port.check();
-    } catch (e) {
-      await port.close();
-      throw e;
-    }
-  }
-  return port;
+  return checkedPort(new EthersChainPort(provider, wallet, contract, chainId, options), options.skipCheck);
 }
 
 export class EthersChainPort implements ChainPort {

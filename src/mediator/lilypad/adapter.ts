@@ -19,6 +19,7 @@ import { ContractHandle, openContract, type HandleOptions } from '../chain/handl
 import { mediationDomain, signVerdictWith } from '../chain/eip712.js';
 import type { RetryOptions } from '../chain/rpc.js';
 import {
+  checkedPort,
   jobIdToBytes32,
   type Bytes32,
   type ChainPort,
@@ -69,16 +70,7 @@ export async function connectLilypad(o: LilypadPortOptions): Promise<LilypadChai
     ...(o.probeTimeoutMs !== undefined ? { probeTimeoutMs: o.probeTimeoutMs } : {}),
   };
   const handler = await openContract(handleOptions);
-  const port = new LilypadChainPort(handler, o);
-  if (!o.skipCheck) {
-    try {
-      await port.check();
-    } catch (e) {
-      await port.close();
-      throw e;
-    }
-  }
-  return port;
+  return checkedPort(new LilypadChainPort(handler, o), o.skipCheck);
 }
 
 export class LilypadChainPort implements ChainPort {
